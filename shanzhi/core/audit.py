@@ -1,0 +1,70 @@
+"""The one way to write the audit log (审计日志)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .models import AuditLog, Outcome
+
+
+def client_ip(request: Any) -> str | None:
+    """The client's address; behind a proxy set SHANZHI_TRUST_X_FORWARDED_FOR=1."""
+    if request is None:
+        return None
+    from django.conf import settings
+
+    if getattr(settings, "SHANZHI_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def describe_posts(user: Any) -> str:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    from shanzhi.accounts.models import Post
+
+    posts = Post.objects.filter(user_id=user.pk, is_active=True).select_related(
+        "area", "department"
+    )
+    return "; ".join(str(p.get_role_display()) + "@" + str(p.department or p.area) for p in posts)[
+        :200
+    ]
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    request: Any = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    outcome: str = Outcome.SUCCESS,
+    reason: str = "",
+    username: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Append one row to the audit log. Never updates, never deletes."""
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        actor = user if getattr(user, "is_authenticated", False) else None
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    return AuditLog.objects.create(
+        actor=actor,
+        actor_username=(actor.get_username() if actor is not None else username)[:150],
+        post=describe_posts(actor),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=str(obj)[:200] if obj is not None else "",
+        outcome=outcome,
+        ip=client_ip(request),
+        reason=reason,
+        detail=detail or {},
+    )
