@@ -1,2 +1,13 @@
+from django.urls import path
+
+from .views import map as map_views
+from .views import tools
+
 app_name = "areas"
-urlpatterns: list = []
+urlpatterns = [
+    path("map/", map_views.map_page, name="map"),
+    path("grids/<str:code>/", map_views.grid_card, name="grid_card"),
+    path("<int:pk>/", map_views.area_detail, name="area_detail"),
+    path("locate/", tools.locate_form, name="locate"),
+    path("import/", tools.import_boundaries, name="import_boundaries"),
+]
