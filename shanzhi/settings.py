@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "shanzhi.core",
     "shanzhi.accounts",
     "shanzhi.areas",
+    "shanzhi.registry",
 ]
 
 MIDDLEWARE = [

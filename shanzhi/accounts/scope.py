@@ -40,18 +40,23 @@ AREA_ROLES = frozenset(
 
 # What each role may do, beyond seeing its subtree. One readable table; views and services ask
 # ``Scope.can(capability)`` instead of checking role names.
+REGISTRY_READ = frozenset({"registry.view"})
+REGISTRY_WRITE = frozenset({"registry.view", "registry.collect", "registry.export"})
+
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITY_ADMIN: frozenset(
         {"areas.view", "areas.manage", "accounts.manage", "map.view", "audit.view"}
-    ),
-    Role.DISPATCHER: frozenset({"areas.view", "map.view"}),
-    Role.TOWN_OFFICER: frozenset({"areas.view", "map.view"}),
-    Role.VILLAGE_OFFICER: frozenset({"areas.view", "map.view"}),
-    Role.GRID_WORKER: frozenset({"areas.view", "map.view"}),
+    )
+    | REGISTRY_WRITE
+    | {"registry.import"},
+    Role.DISPATCHER: frozenset({"areas.view", "map.view"}) | REGISTRY_READ,
+    Role.TOWN_OFFICER: frozenset({"areas.view", "map.view", "registry.import"}) | REGISTRY_WRITE,
+    Role.VILLAGE_OFFICER: frozenset({"areas.view", "map.view"}) | REGISTRY_WRITE,
+    Role.GRID_WORKER: frozenset({"areas.view", "map.view"}) | REGISTRY_WRITE,
     Role.AUXILIARY: frozenset({"areas.view", "map.view"}),
     Role.DEPARTMENT_HANDLER: frozenset({"map.view"}),
-    Role.MEDIATOR: frozenset({"areas.view", "map.view"}),
-    Role.LEADER: frozenset({"areas.view", "map.view"}),
+    Role.MEDIATOR: frozenset({"areas.view", "map.view"}) | REGISTRY_READ,
+    Role.LEADER: frozenset({"areas.view", "map.view"}) | REGISTRY_READ | {"registry.export"},
     Role.AUDITOR: frozenset({"audit.view"}),
     Role.CITIZEN: frozenset(),
 }

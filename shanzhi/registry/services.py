@@ -1,0 +1,304 @@
+"""Writes to the registry. Every create, update and unmask goes through here."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from pypinyin import Style, lazy_pinyin
+
+from shanzhi.accounts.scope import scope_for
+from shanzhi.areas.models import Area, GridKind, Level
+from shanzhi.areas.services import StaleEdit
+from shanzhi.core.audit import audit_record
+
+from . import identity, protection
+from .identity import Gender
+from .models import ChangeRecord, Person, PersonStatus, Tag
+
+__all__ = ["StaleEdit", "person_create", "person_update", "person_unmask"]
+
+UNMASK_PERMISSION = "registry.unmask_personal_data"
+
+
+def name_pinyin(name: str) -> tuple[str, str]:
+    """(full pinyin, initials), lower-case without separators: 张三 → ("zhangsan", "zs")."""
+    syllables = lazy_pinyin(name, errors="ignore")
+    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
+    return "".join(syllables).lower()[:120], "".join(initials).lower()[:30]
+
+
+def require_grid_in_scope(*, actor: Any, grid: Area, capability: str = "registry.collect") -> None:
+    """The actor may write registry data in ``grid``; raises PermissionDenied otherwise."""
+    if grid.level != Level.GRID or grid.kind != GridKind.BASIC:
+        raise ValidationError({"grid": "人员、房屋、单位须落在基础网格内。"})
+    if actor is None:  # system jobs (demo, operator commands run with --area checks)
+        return
+    scope = scope_for(actor)
+    if not scope.can(capability) or not scope.contains_path(grid.path):
+        raise PermissionDenied("该网格不在您的管辖范围内。")
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """A validated, normalised person as the services store it (used by forms and imports)."""
+
+    name: str
+    id_type: str
+    id_number: str
+    gender: str
+    birth_date: datetime.date | None
+    phone: str
+
+
+def person_input(
+    *,
+    name: str,
+    id_type: str,
+    id_number: str,
+    gender: str = "",
+    birth_date: datetime.date | None = None,
+    phone: str = "",
+) -> PersonInput:
+    """Validate and normalise the identifying fields; errors keyed by field, in Chinese."""
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = ["姓名不能为空。"]
+    elif len(name) > 50:
+        errors["name"] = ["姓名过长（最多 50 个字符）。"]
+    parsed = None
+    try:
+        parsed = identity.parse_identity(id_type, id_number)
+    except ValidationError as exc:
+        errors["id_number"] = exc.messages
+    normal_phone = ""
+    if phone:
+        try:
+            normal_phone = identity.normalise_mobile(phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if errors or parsed is None:
+        raise ValidationError(errors)
+    derived_gender = parsed.gender if parsed.gender != Gender.UNKNOWN else ""
+    if gender and derived_gender and gender != derived_gender:
+        raise ValidationError({"gender": ["性别与身份证号码不一致。"]})
+    if birth_date and parsed.birth_date and birth_date != parsed.birth_date:
+        raise ValidationError({"birth_date": ["出生日期与身份证号码不一致。"]})
+    return PersonInput(
+        name=name,
+        id_type=id_type,
+        id_number=parsed.number,
+        gender=gender or derived_gender or Gender.UNKNOWN,
+        birth_date=birth_date or parsed.birth_date,
+        phone=normal_phone,
+    )
+
+
+DUPLICATE_MESSAGE = "该证件号码已登记，不能重复登记同一人。"
+
+
+def person_build(*, data: PersonInput, grid: Area, **fields: Any) -> Person:
+    """An unsaved Person with sensitive fields sealed (for create and bulk import)."""
+    sealed_id = protection.seal_id(data.id_type, data.id_number)
+    sealed_phone = protection.seal_phone(data.phone)
+    full, initials = name_pinyin(data.name)
+    return Person(
+        name=data.name,
+        name_pinyin=full,
+        name_initials=initials,
+        gender=data.gender,
+        birth_date=data.birth_date,
+        id_type=data.id_type,
+        id_number_enc=sealed_id.enc,
+        id_index=sealed_id.index,
+        id_masked=sealed_id.masked,
+        phone_enc=sealed_phone.enc,
+        phone_index=sealed_phone.index,
+        phone_masked=sealed_phone.masked,
+        grid=grid,
+        **fields,
+    )
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Any,
+    grid: Area,
+    data: PersonInput,
+    tags: Iterable[Tag] = (),
+    **fields: Any,
+) -> Person:
+    """Register a person. A second registration of the same document is refused, also
+    under concurrency: the database's unique (id_type, id_index) decides."""
+    require_grid_in_scope(actor=actor, grid=grid)
+    person = person_build(data=data, grid=grid, created_by=actor, **fields)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:
+        raise ValidationError({"id_number": [DUPLICATE_MESSAGE]}, code="duplicate") from exc
+    if tags:
+        person.tags.set(tags)
+    audit_record(action="registry.person_create", actor=actor, obj=person)
+    return person
+
+
+# Fields a person update may change directly (the identity and phone go through sealing).
+EDITABLE_FIELDS = (
+    "name",
+    "ethnicity",
+    "residence_category",
+    "registered_address",
+    "current_address",
+    "origin_place",
+    "occupation",
+    "employer",
+    "political_status",
+    "notes",
+    "status",
+    "birth_date",
+    "gender",
+)
+
+
+def _record_changes(*, actor: Any, person: Person, changes: list[tuple[str, str, str]]) -> None:
+    ChangeRecord.objects.bulk_create(
+        ChangeRecord(
+            object_type="person",
+            object_id=person.pk,
+            field=field,
+            old_value=old,
+            new_value=new,
+            actor=actor,
+        )
+        for field, old, new in changes
+    )
+
+
+@transaction.atomic
+def person_update(
+    *,
+    actor: Any,
+    person: Person,
+    version: int,
+    grid: Area | None = None,
+    phone: str | None = None,
+    tags: Iterable[Tag] | None = None,
+    **fields: Any,
+) -> Person:
+    """Change a person if ``version`` is current (else StaleEdit → 409); every changed field
+    gets a ChangeRecord (sensitive values masked)."""
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.version != version:
+        raise StaleEdit("该人员信息已被他人修改，请刷新后重试。")
+    require_grid_in_scope(actor=actor, grid=locked.grid)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: ["该字段不可修改。"] for f in sorted(unknown)})
+    changes: list[tuple[str, str, str]] = []
+    update_fields = ["version", "updated_at"]
+    for field, value in fields.items():
+        old = getattr(locked, field)
+        if field == "name":
+            value = (value or "").strip()
+            if not value:
+                raise ValidationError({"name": ["姓名不能为空。"]})
+        if old != value:
+            changes.append(
+                (field, "" if old is None else str(old), "" if value is None else str(value))
+            )
+            setattr(locked, field, value)
+            update_fields.append(field)
+    if "name" in update_fields:
+        locked.name_pinyin, locked.name_initials = name_pinyin(locked.name)
+        update_fields += ["name_pinyin", "name_initials"]
+    if phone is not None:
+        normal = identity.normalise_mobile(phone) if phone else ""
+        new_index = protection.phone_index(normal) if normal else ""
+        if new_index != locked.phone_index:
+            sealed = protection.seal_phone(normal)
+            changes.append(("phone", locked.phone_masked, sealed.masked))
+            locked.phone_enc, locked.phone_index, locked.phone_masked = (
+                sealed.enc,
+                sealed.index,
+                sealed.masked,
+            )
+            update_fields += ["phone_enc", "phone_index", "phone_masked"]
+    if grid is not None and grid.pk != locked.grid_id:
+        require_grid_in_scope(actor=actor, grid=grid)
+        changes.append(("grid", locked.grid.code, grid.code))
+        locked.grid = grid
+        update_fields.append("grid")
+    if tags is not None:
+        new_tags = sorted(t.name for t in tags)
+        old_tags = sorted(locked.tags.values_list("name", flat=True))
+        if new_tags != old_tags:
+            locked.tags.set(tags)
+            changes.append(("tags", "、".join(old_tags), "、".join(new_tags)))
+    if not changes:
+        return locked
+    locked.version = F("version") + 1  # type: ignore[assignment]
+    locked.save(update_fields=update_fields)
+    locked.refresh_from_db()
+    _record_changes(actor=actor, person=locked, changes=changes)
+    audit_record(
+        action="registry.person_update",
+        actor=actor,
+        obj=locked,
+        detail={"fields": [c[0] for c in changes]},
+    )
+    return locked
+
+
+def person_unmask(
+    *, actor: Any, person: Person, field: str, reason: str, request: Any = None
+) -> str:
+    """The clear ID number or phone, for an actor with the unmask permission and a reason.
+    Every call — granted or refused — is in the audit log."""
+    reason = (reason or "").strip()
+    if field not in ("id_number", "phone"):
+        raise ValidationError({"field": ["只能查看证件号码或联系电话。"]})
+    scope = scope_for(actor)
+    allowed = (
+        actor is not None
+        and actor.has_perm(UNMASK_PERMISSION)
+        and scope.can("registry.view")
+        and scope.contains_path(person.grid.path)
+    )
+    if not allowed:
+        audit_record(
+            action="registry.unmask",
+            actor=actor,
+            request=request,
+            obj=person,
+            outcome="denied",
+            reason=reason,
+            detail={"field": field},
+        )
+        raise PermissionDenied("您没有查看完整个人信息的权限。")
+    if len(reason) < 4:
+        raise ValidationError({"reason": ["请填写查看事由（至少 4 个字）。"]})
+    audit_record(
+        action="registry.unmask",
+        actor=actor,
+        request=request,
+        obj=person,
+        reason=reason,
+        detail={"field": field},
+    )
+    if field == "id_number":
+        return protection.reveal_id(person.id_number_enc)
+    return protection.reveal_phone(person.phone_enc)
+
+
+def person_set_status(*, actor: Any, person: Person, version: int, status: str) -> Person:
+    if status not in PersonStatus.values:
+        raise ValidationError({"status": ["未知的人员状态。"]})
+    return person_update(actor=actor, person=person, version=version, status=status)
