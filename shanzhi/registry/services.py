@@ -19,9 +19,19 @@ from shanzhi.core.audit import audit_record
 
 from . import identity, protection
 from .identity import Gender
-from .models import ChangeRecord, Person, PersonStatus, Tag
-
-__all__ = ["StaleEdit", "person_create", "person_update", "person_unmask"]
+from .models import (
+    Building,
+    ChangeRecord,
+    House,
+    Household,
+    HouseholdMember,
+    Organisation,
+    Person,
+    PersonStatus,
+    Relation,
+    Residence,
+    Tag,
+)
 
 UNMASK_PERMISSION = "registry.unmask_personal_data"
 
@@ -302,3 +312,192 @@ def person_set_status(*, actor: Any, person: Person, version: int, status: str) 
     if status not in PersonStatus.values:
         raise ValidationError({"status": ["未知的人员状态。"]})
     return person_update(actor=actor, person=person, version=version, status=status)
+
+
+# --- Buildings, houses, households, residences, organisations ---------------------------------
+
+
+def _save_unique(obj: Any, message: dict[str, list[str]]) -> None:
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise ValidationError(message, code="duplicate") from exc
+
+
+@transaction.atomic
+def building_create(
+    *,
+    actor: Any,
+    grid: Area,
+    code: str,
+    name: str,
+    address: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    **fields: Any,
+) -> Building:
+    require_grid_in_scope(actor=actor, grid=grid)
+    if not code.strip() or not name.strip():
+        raise ValidationError({"code": ["楼栋编码和名称不能为空。"]})
+    building = Building(
+        grid=grid,
+        code=code.strip(),
+        name=name.strip(),
+        address=address,
+        lon=lon,
+        lat=lat,
+        **fields,
+    )
+    _save_unique(building, {"code": [f"楼栋编码 {code} 已存在。"]})
+    audit_record(action="registry.building_create", actor=actor, obj=building)
+    return building
+
+
+@transaction.atomic
+def house_create(
+    *,
+    actor: Any,
+    building: Building,
+    room: str,
+    unit: str = "",
+    floor: int = 1,
+    owner: Person | None = None,
+    **fields: Any,
+) -> House:
+    require_grid_in_scope(actor=actor, grid=building.grid)
+    if not room.strip():
+        raise ValidationError({"room": ["室号不能为空。"]})
+    if floor > building.floors:
+        raise ValidationError({"floor": [f"楼层超出楼栋总层数（{building.floors} 层）。"]})
+    house = House(
+        building=building,
+        grid=building.grid,
+        room=room.strip(),
+        unit=unit.strip(),
+        floor=floor,
+        owner=owner,
+        **fields,
+    )
+    _save_unique(house, {"room": ["该楼栋已有相同单元、室号的房屋。"]})
+    audit_record(action="registry.house_create", actor=actor, obj=house)
+    return house
+
+
+@transaction.atomic
+def residence_start(
+    *,
+    actor: Any,
+    person: Person,
+    house: House,
+    kind: str,
+    from_date: datetime.date,
+) -> Residence:
+    """人房关联: the person lives in the house from ``from_date`` (history is kept)."""
+    require_grid_in_scope(actor=actor, grid=house.grid)
+    if kind not in Residence.Kind.values:
+        raise ValidationError({"kind": ["未知的人房关系。"]})
+    residence = Residence(person=person, house=house, kind=kind, from_date=from_date)
+    _save_unique(residence, {"house": ["此人已登记居住在该房屋。"]})
+    audit_record(action="registry.residence_start", actor=actor, obj=residence)
+    return residence
+
+
+@transaction.atomic
+def residence_end(*, actor: Any, residence: Residence, to_date: datetime.date) -> Residence:
+    require_grid_in_scope(actor=actor, grid=residence.house.grid)
+    if to_date < residence.from_date:
+        raise ValidationError({"to_date": ["迁出日期不能早于入住日期。"]})
+    residence.to_date = to_date
+    residence.save(update_fields=["to_date"])
+    audit_record(action="registry.residence_end", actor=actor, obj=residence)
+    return residence
+
+
+@transaction.atomic
+def household_create(
+    *,
+    actor: Any,
+    number: str,
+    head: Person,
+    grid: Area,
+    from_date: datetime.date,
+    house: House | None = None,
+    address: str = "",
+) -> Household:
+    require_grid_in_scope(actor=actor, grid=grid)
+    household = Household(number=number.strip(), head=head, grid=grid, house=house, address=address)
+    _save_unique(household, {"number": [f"户号 {number} 已存在。"]})
+    household_add_member(
+        actor=actor, household=household, person=head, relation=Relation.HEAD, from_date=from_date
+    )
+    audit_record(action="registry.household_create", actor=actor, obj=household)
+    return household
+
+
+@transaction.atomic
+def household_add_member(
+    *,
+    actor: Any,
+    household: Household,
+    person: Person,
+    relation: str,
+    from_date: datetime.date,
+) -> HouseholdMember:
+    require_grid_in_scope(actor=actor, grid=household.grid)
+    if relation not in Relation.values:
+        raise ValidationError({"relation": ["未知的与户主关系。"]})
+    member = HouseholdMember(
+        household=household, person=person, relation=relation, from_date=from_date
+    )
+    _save_unique(member, {"person": ["此人已在另一户中，请先办理迁出。"]})
+    return member
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor: Any,
+    grid: Area,
+    name: str,
+    kind: str,
+    address: str,
+    uscc: str = "",
+    contact_phone: str = "",
+    **fields: Any,
+) -> Organisation:
+    require_grid_in_scope(actor=actor, grid=grid)
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = ["单位名称不能为空。"]
+    if kind not in Organisation.Kind.values:
+        errors["kind"] = ["未知的单位类型。"]
+    code = None
+    if uscc:
+        try:
+            code = identity.normalise_uscc(uscc)
+        except ValidationError as exc:
+            errors["uscc"] = exc.messages
+    phone = ""
+    if contact_phone:
+        try:
+            phone = identity.normalise_mobile(contact_phone)
+        except ValidationError as exc:
+            errors["contact_phone"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    sealed = protection.seal_phone(phone)
+    org = Organisation(
+        grid=grid,
+        name=name.strip(),
+        kind=kind,
+        address=address,
+        uscc=code,
+        contact_phone_enc=sealed.enc,
+        contact_phone_index=sealed.index,
+        contact_phone_masked=sealed.masked,
+        **fields,
+    )
+    _save_unique(org, {"uscc": [f"统一社会信用代码 {code} 已登记。"]})
+    audit_record(action="registry.organisation_create", actor=actor, obj=org)
+    return org
