@@ -501,3 +501,27 @@ def organisation_create(
     _save_unique(org, {"uscc": [f"统一社会信用代码 {code} 已登记。"]})
     audit_record(action="registry.organisation_create", actor=actor, obj=org)
     return org
+
+
+def registry_access_record(
+    *,
+    actor: Any,
+    action: str,
+    request: Any = None,
+    obj: Any = None,
+    filters: dict[str, Any] | None = None,
+    count: int | None = None,
+) -> None:
+    """Audit a read of personal data: a detail view ("registry.person_view"), a search
+    ("registry.person_search", with the filters and the row count) or an export
+    ("registry.export"). Pages, the API and exports all call this, so every access is logged.
+    Filter values that are personal data (ID number, phone) are logged masked."""
+    safe = dict(filters or {})
+    if safe.get("id_number"):
+        safe["id_number"] = identity.mask_id(str(safe["id_number"]))
+    if safe.get("phone"):
+        safe["phone"] = identity.mask_phone(str(safe["phone"]))
+    detail: dict[str, Any] = {"filters": {k: v for k, v in safe.items() if v not in (None, "")}}
+    if count is not None:
+        detail["count"] = count
+    audit_record(action=action, actor=actor, request=request, obj=obj, detail=detail)
