@@ -23,8 +23,12 @@ node_modules/.installed: package.json package-lock.json
 run: deps
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/python manage.py shanzhi demo
+	PORT=$(PORT) $(BIN)/python manage.py shanzhi demo
 	@echo "Shanzhi is serving on http://127.0.0.1:$(PORT)/  (stop with Ctrl-C)"
+	@# Background tasks (imports, large exports) run in a django-tasks worker beside gunicorn;
+	@# it is stopped when gunicorn stops.
+	$(BIN)/python manage.py db_worker --no-startup-delay -v0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn shanzhi.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile -
 
 lint: deps

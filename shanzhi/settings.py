@@ -52,7 +52,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "shanzhi.core.admin_apps.ShanzhiAdminConfig",  # django.contrib.admin with our admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "shanzhi.core.middleware.SessionTimeoutMiddleware",
+    "shanzhi.accounts.middleware.PasswordRotationMiddleware",
     "shanzhi.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -158,9 +159,15 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # django-axes: 5 failures within 15 minutes lock the account for 30 minutes.
+# Failures count while less than the window apart; the lock then lasts the duration
+# (shanzhi.accounts.lockout.cool_off gives axes one or the other).
 AXES_FAILURE_LIMIT = env_int("SHANZHI_LOCKOUT_FAILURES", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("SHANZHI_LOCKOUT_MINUTES", 30))
-AXES_FAILURE_WINDOW_MINUTES = env_int("SHANZHI_LOCKOUT_WINDOW_MINUTES", 15)
+SHANZHI_LOCKOUT_WINDOW = timedelta(minutes=env_int("SHANZHI_LOCKOUT_WINDOW_MINUTES", 15))
+SHANZHI_LOCKOUT_DURATION = timedelta(minutes=env_int("SHANZHI_LOCKOUT_MINUTES", 30))
+AXES_COOLOFF_TIME = "shanzhi.accounts.lockout.cool_off"
+AXES_LOCKOUT_CALLABLE = "shanzhi.accounts.lockout.lockout_response"
+# Attempts while locked are refused (and audited) but do not extend the lock.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Lock the account, not the address: offices share one NAT address (docs/adr/0003).
 AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -178,6 +185,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # Behind HTTPS (SHANZHI_HTTPS=1) cookies are Secure and HSTS is sent.
 SHANZHI_HTTPS = env_bool("SHANZHI_HTTPS", False)
+# Behind a reverse proxy that sets X-Forwarded-For, audit rows record the client's address.
+SHANZHI_TRUST_X_FORWARDED_FOR = env_bool("SHANZHI_TRUST_X_FORWARDED_FOR", False)
 SESSION_COOKIE_SECURE = SHANZHI_HTTPS
 CSRF_COOKIE_SECURE = SHANZHI_HTTPS
 SECURE_SSL_REDIRECT = SHANZHI_HTTPS and env_bool("SHANZHI_SSL_REDIRECT", True)
@@ -263,6 +272,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "shanzhi.core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -285,6 +295,16 @@ SHANZHI_MAP_TILE_ATTRIBUTION = os.environ.get("SHANZHI_MAP_TILE_ATTRIBUTION", ""
 SHANZHI_DEMO_PASSWORD = os.environ.get("SHANZHI_DEMO_PASSWORD", "Shanzhi-Demo-2026")
 # Largest GeoJSON boundary file accepted by import (bytes).
 SHANZHI_GEOJSON_MAX_BYTES = env_int("SHANZHI_GEOJSON_MAX_BYTES", 50 * 1024 * 1024)
+# Registry Excel/CSV import (shanzhi.registry.importing): largest file, most data rows, and for
+# an xlsx (a zip) the largest total uncompressed size and per-member compression ratio.
+SHANZHI_IMPORT_MAX_BYTES = env_int("SHANZHI_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+SHANZHI_IMPORT_MAX_ROWS = env_int("SHANZHI_IMPORT_MAX_ROWS", 1_000_000)
+SHANZHI_IMPORT_MAX_UNCOMPRESSED = env_int("SHANZHI_IMPORT_MAX_UNCOMPRESSED", 512 * 1024 * 1024)
+SHANZHI_IMPORT_MAX_RATIO = env_int("SHANZHI_IMPORT_MAX_RATIO", 100)
+# Exports of more rows than this run as background jobs.
+SHANZHI_EXPORT_SYNC_ROWS = env_int("SHANZHI_EXPORT_SYNC_ROWS", 5000)
+# Working files of import/export jobs (uploads hold clear personal data): private, never served.
+SHANZHI_JOBS_DIR = Path(os.environ.get("SHANZHI_JOBS_DIR", VAR_DIR / "jobs"))
 
 LOGGING = {
     "version": 1,

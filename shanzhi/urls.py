@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from shanzhi.core import api as core_api
 from shanzhi.core import views as core_views
 
 admin.site.site_header = "善治 Shanzhi 管理后台"
@@ -11,6 +12,7 @@ admin.site.site_title = "善治 Shanzhi"
 api_v1 = [
     path("", include("shanzhi.accounts.api_urls")),
     path("", include("shanzhi.areas.api_urls")),
+    path("", include("shanzhi.registry.api_urls")),
 ]
 
 urlpatterns = [
@@ -19,9 +21,19 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("shanzhi.accounts.urls")),
     path("areas/", include("shanzhi.areas.urls")),
+    path("registry/", include("shanzhi.registry.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        # Our template: the packaged one has an inline <style> that the CSP refuses.
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="core/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
+    # Any other path under /api/: 404 in the API's error format, not an HTML page.
+    re_path(r"^api/", core_api.api_not_found),
     path("", include("shanzhi.core.urls")),
 ]
 

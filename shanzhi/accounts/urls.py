@@ -1,10 +1,11 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_tokens
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.logout_view, name="logout"),
+    path("password/", views.password_change, name="password_change"),
+    path("tokens/", views_tokens.tokens_page, name="tokens"),
 ]

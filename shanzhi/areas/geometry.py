@@ -107,13 +107,37 @@ def area_km2(geom: Polygon | MultiPolygon) -> float:
     return float(projected.area) / 1_000_000
 
 
+def containment_cover(parent_geom: Polygon | MultiPolygon) -> Any:
+    """The parent grown by the containment tolerance and prepared, for repeated
+    ``covers`` tests (a batch import checks many children against one parent)."""
+    cover = parent_geom.buffer(CONTAINMENT_TOLERANCE_DEG)
+    shapely.prepare(cover)
+    return cover
+
+
 def check_inside_parent(
-    geom: Polygon | MultiPolygon, parent_geom: Polygon | MultiPolygon | None
+    geom: Polygon | MultiPolygon,
+    parent_geom: Polygon | MultiPolygon | None,
+    *,
+    cover: Any = None,
 ) -> None:
-    if parent_geom is None:
+    """Raise unless ``geom`` lies within the parent (to the containment tolerance).
+
+    ``cover`` is ``containment_cover(parent_geom)`` when the caller already has it."""
+    if parent_geom is None and cover is None:
         return
-    if not parent_geom.buffer(CONTAINMENT_TOLERANCE_DEG).covers(geom):
+    if cover is None:
+        cover = parent_geom.buffer(CONTAINMENT_TOLERANCE_DEG)  # type: ignore[union-attr]
+    if not cover.covers(geom):
         raise ValidationError("边界超出上级区域的范围。", code="outside_parent")
+
+
+def overlaps_beyond_tolerance(a: Polygon | MultiPolygon, b: Polygon | MultiPolygon) -> bool:
+    """True if two polygons share more than rounding (touching edges do not count)."""
+    if not a.intersects(b):
+        return False
+    shared = a.intersection(b)
+    return shared.area > 0 and area_km2(shared) > OVERLAP_TOLERANCE_KM2
 
 
 def check_no_overlap(
@@ -121,9 +145,7 @@ def check_no_overlap(
 ) -> None:
     """Raise if ``geom`` overlaps any sibling basic grid by more than rounding."""
     for name, other in siblings:
-        if geom.intersects(other):
-            shared = geom.intersection(other)
-            if shared.area > 0 and area_km2(shared) > OVERLAP_TOLERANCE_KM2:
-                raise ValidationError(
-                    f"基础网格之间不得重叠：与“{name}”重叠。", code="overlaps_basic_grid"
-                )
+        if overlaps_beyond_tolerance(geom, other):
+            raise ValidationError(
+                f"基础网格之间不得重叠：与“{name}”重叠。", code="overlaps_basic_grid"
+            )

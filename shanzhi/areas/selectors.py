@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -37,6 +37,26 @@ def area_get(*, user: Any, pk: int) -> Area:
 
 def grid_list(*, user: Any, kind: str | None = None) -> QuerySet[Area]:
     return area_list(user=user, level=Level.GRID, kind=kind)
+
+
+def area_search(
+    *,
+    user: Any,
+    level: int | None = None,
+    kind: str | None = None,
+    parent_code: str | None = None,
+    code: str | None = None,
+    name_contains: str | None = None,
+) -> QuerySet[Area]:
+    """``area_list`` narrowed by the filters of lists and maps (API, map drill-down)."""
+    qs = area_list(user=user, level=level, kind=kind)
+    if parent_code:
+        qs = qs.filter(parent__code=parent_code)
+    if code:
+        qs = qs.filter(code=code)
+    if name_contains:
+        qs = qs.filter(name__icontains=name_contains)
+    return qs
 
 
 def current_members_prefetch(on: datetime.date | None = None) -> Prefetch:
@@ -76,3 +96,10 @@ def scope_root_areas(scope: Scope) -> QuerySet[Area]:
     if scope.is_all:
         return Area.objects.filter(parent__isnull=True, is_active=True)
     return Area.objects.filter(path__in=scope.area_paths, is_active=True)
+
+
+def area_counts_by_level(*, user: Any) -> list[tuple[Level, int]]:
+    """How many areas of each level the user's scope holds (home page), in one query."""
+    rows = area_list(user=user).order_by().values("level").annotate(n=Count("pk"))
+    counts = {row["level"]: row["n"] for row in rows}
+    return [(level, counts[level]) for level in Level if level in counts]

@@ -74,6 +74,7 @@ def _validated_geometry(
     kind: str,
     parent: Area | None,
     exclude_pk: int | None = None,
+    check_neighbours: bool = True,
 ) -> Any:
     if boundary in (None, "", {}):
         return None
@@ -81,6 +82,8 @@ def _validated_geometry(
         geom = geometry.parse_boundary(boundary)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ValidationError({"boundary": exc.messages}) from exc
+    if not check_neighbours:
+        return geom
     try:
         geometry.check_inside_parent(geom, geometry.load(parent.boundary) if parent else None)
         if level == Level.GRID and kind == GridKind.BASIC and parent is not None:
@@ -109,6 +112,9 @@ def _apply_geometry(area: Area, geom: Any) -> None:
 
 
 def boundary_revision_bump() -> None:
+    from .locate import forget_index
+
+    forget_index()
     updated = BoundaryRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
     if not updated:
         try:
@@ -132,7 +138,10 @@ def area_create(
     department: Any = None,
     description: str = "",
     audit: bool = True,
+    check_neighbours: bool = True,
 ) -> Area:
+    """Create an area. ``check_neighbours=False`` skips the inside-parent and basic-grid
+    overlap checks; only a caller that validated the whole batch (boundary import) uses it."""
     level = int(level)
     if level == Level.GRID and kind not in GridKind.values:
         raise ValidationError({"kind": "网格必须指定类型：基础、专属或专业网格。"})
@@ -144,7 +153,13 @@ def area_create(
     validate_code(level=level, code=code, parent=parent)
     if Area.objects.filter(code=code).exists():
         raise ValidationError({"code": f"编码 {code} 已存在。"})
-    geom = _validated_geometry(boundary=boundary, level=level, kind=kind, parent=parent)
+    geom = _validated_geometry(
+        boundary=boundary,
+        level=level,
+        kind=kind,
+        parent=parent,
+        check_neighbours=check_neighbours,
+    )
     area = Area(
         parent=parent,
         level=level,
@@ -181,8 +196,13 @@ def area_update(
     boundary: str | dict[str, Any] | None = None,
     supervision_phone: str | None = None,
     description: str | None = None,
+    audit: bool = True,
+    check_neighbours: bool = True,
 ) -> Area:
-    """Update an area if ``version`` is still current; otherwise raise StaleEdit."""
+    """Update an area if ``version`` is still current; otherwise raise StaleEdit.
+
+    ``audit=False`` and ``check_neighbours=False`` are for the boundary import, which
+    validates the whole batch itself and writes one audit row for it."""
     locked = Area.objects.select_for_update().get(pk=area.pk)
     if locked.version != version:
         raise StaleEdit("该区域已被他人修改，请刷新后重试。")
@@ -205,14 +225,18 @@ def area_update(
             kind=locked.kind,
             parent=locked.parent,
             exclude_pk=locked.pk,
+            check_neighbours=check_neighbours,
         )
         _apply_geometry(locked, geom)
         fields += ["boundary", "centroid_lon", "centroid_lat", "area_km2"]
         boundary_revision_bump()
+    elif name is not None and locked.level == Level.GRID:
+        boundary_revision_bump()  # locate's cached index reports grid names too
     locked.version = F("version") + 1  # type: ignore[assignment]
     locked.save(update_fields=fields)
     locked.refresh_from_db()
-    audit_record(action="areas.update", actor=actor, obj=locked, detail={"fields": fields[2:]})
+    if audit:
+        audit_record(action="areas.update", actor=actor, obj=locked, detail={"fields": fields[2:]})
     return locked
 
 

@@ -10,7 +10,11 @@ from .models import AuditLog, Outcome
 
 
 def client_ip(request: Any) -> str | None:
-    """The client's address; behind a proxy set SHANZHI_TRUST_X_FORWARDED_FOR=1."""
+    """The client's address; behind one reverse proxy set SHANZHI_TRUST_X_FORWARDED_FOR=1.
+
+    The right-most X-Forwarded-For entry is the one our proxy added; entries left of it come
+    from the client and may be forged.
+    """
     if request is None:
         return None
     from django.conf import settings
@@ -18,7 +22,7 @@ def client_ip(request: Any) -> str | None:
     if getattr(settings, "SHANZHI_TRUST_X_FORWARDED_FOR", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
+            return forwarded.split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
 
 

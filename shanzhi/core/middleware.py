@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
+# Session keys (POSIX seconds). The login time is set by accounts.services.session_start.
 SESSION_LOGIN_AT = "_shanzhi_login_at"
 SESSION_LAST_SEEN = "_shanzhi_last_seen"
+# Set on the fresh anonymous session after a timeout; the login page turns it into a message.
+SESSION_EXPIRED_FLAG = "_shanzhi_expired"
+# Writing last-seen on every request would save the session on every request; once a minute is
+# precise enough for a 30-minute idle limit.
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
+def session_clock() -> float:
+    """Now, in POSIX seconds, from Django's clock (so tests move one clock for everything)."""
+    return timezone.now().timestamp()
 
 
 class SessionTimeoutMiddleware:
@@ -22,40 +33,50 @@ class SessionTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
-            now = time.time()
+            now = session_clock()
             login_at = request.session.get(SESSION_LOGIN_AT, now)
             last_seen = request.session.get(SESSION_LAST_SEEN, now)
             idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
             absolute = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
-            if now - last_seen > idle or now - login_at > absolute:
+            idle_expired = now - last_seen > idle
+            if idle_expired or now - login_at > absolute:
                 from .audit import audit_record
 
                 audit_record(
                     action="auth.session_expired",
                     actor=user,
                     request=request,
-                    detail={"idle": now - last_seen > idle},
+                    reason="空闲超时" if idle_expired else "超过最长登录时间",
+                    detail={"idle": idle_expired},
                 )
                 logout(request)
-                request.session["_shanzhi_expired"] = True
+                request.session[SESSION_EXPIRED_FLAG] = True
             else:
-                request.session.setdefault(SESSION_LOGIN_AT, login_at)
-                # Write at most once a minute, so every request does not save the session.
-                if now - last_seen > 60 or SESSION_LAST_SEEN not in request.session:
+                if SESSION_LOGIN_AT not in request.session:
+                    request.session[SESSION_LOGIN_AT] = login_at
+                if (
+                    SESSION_LAST_SEEN not in request.session
+                    or now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS
+                ):
                     request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 
 
 class NoStoreMiddleware:
-    """Pages shown to a logged-in user may carry personal data: never cache them."""
+    """Pages shown to a logged-in user, and the API, may carry personal data: never cache them."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Decide before the view runs: a logout view leaves request.user anonymous, yet the
+        # page it answers was requested with a session that carried personal data.
+        user = getattr(request, "user", None)
+        authenticated = user is not None and user.is_authenticated
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated) or request.path.startswith("/api/"):
+        authenticated = authenticated or (user is not None and user.is_authenticated)
+        if authenticated or request.path.startswith("/api/"):
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response

@@ -22,6 +22,19 @@ class AuditLogQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):  # type: ignore[no-untyped-def]
         raise AuditLogImmutable("审计日志不可修改 audit rows cannot be modified")
 
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # An upsert would rewrite existing rows; plain inserts are what an append-only log allows.
+        if kwargs.get("update_conflicts"):
+            raise AuditLogImmutable("审计日志不可修改 audit rows cannot be modified")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    # The private paths behind update() and the deletion collector's fast delete.
+    def _update(self, values):  # type: ignore[no-untyped-def]
+        raise AuditLogImmutable("审计日志不可修改 audit rows cannot be modified")
+
+    def _raw_delete(self, using):  # type: ignore[no-untyped-def]
+        raise AuditLogImmutable("审计日志不可删除 audit rows cannot be deleted")
+
 
 class AuditLogImmutable(Exception):
     pass
@@ -64,6 +77,11 @@ class AuditLog(models.Model):
         verbose_name_plural = _("审计日志 audit log")
         ordering = ["-created_at", "-id"]
         default_permissions = ("view",)
+        # The auditor's usual questions: what did this account do, who touched this object.
+        indexes = [
+            models.Index(fields=["actor_username", "-created_at"], name="auditlog_actor_time"),
+            models.Index(fields=["object_type", "object_id"], name="auditlog_object"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"

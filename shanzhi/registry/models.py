@@ -429,3 +429,109 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type}#{self.object_id}.{self.field}"
+
+
+# --- Excel/CSV import and export jobs (shanzhi.registry.importing) ------------------------------
+
+
+class ImportKind(models.TextChoices):
+    PERSONS = "persons", _("实有人口")
+    HOUSEHOLDS = "households", _("户")
+    BUILDINGS = "buildings", _("楼栋")
+    HOUSES = "houses", _("房屋")
+    ORGANISATIONS = "organisations", _("单位")
+
+
+class ImportJob(models.Model):
+    """One uploaded file: dry run (校验), then an all-or-nothing commit (导入).
+
+    States and who moves them are in ``shanzhi.registry.importing.jobs.TRANSITIONS``."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        VALIDATING = "validating", _("校验中")
+        VALIDATED = "validated", _("校验通过")
+        INVALID = "invalid", _("校验未通过")
+        FAILED = "failed", _("失败")
+        COMMITTING = "committing", _("导入中")
+        DONE = "done", _("已导入")
+
+    kind = models.CharField(_("数据类别 kind"), max_length=16, choices=ImportKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("导入人 imported by"),
+    )
+    area = models.ForeignKey(
+        "areas.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("限定区域 limited to area"),
+    )
+    original_name = models.CharField(_("文件名 file name"), max_length=200)
+    file_path = models.CharField(_("文件 stored file"), max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(_("文件大小 size (bytes)"), default=0)
+    status = models.CharField(
+        _("状态 status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    message = models.TextField(_("说明 message"), blank=True)
+    progress = models.PositiveSmallIntegerField(_("进度 progress (%)"), default=0)
+    rows_total = models.PositiveIntegerField(_("总行数 rows"), default=0)
+    rows_valid = models.PositiveIntegerField(_("有效行 valid rows"), default=0)
+    rows_error = models.PositiveIntegerField(_("错误行 rows with errors"), default=0)
+    created = models.PositiveIntegerField(_("新增 created"), default=0)
+    updated = models.PositiveIntegerField(_("更新 updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变 unchanged"), default=0)
+    report_path = models.CharField(_("错误报告 error report"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("上传时间 uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间 started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间 finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务 import job")
+        verbose_name_plural = _("导入任务 import jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.original_name}"
+
+
+class ExportJob(models.Model):
+    """A large export (导出) written in the background; small ones are streamed at once."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("数据类别 kind"), max_length=16, choices=ImportKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("导出人 exported by"),
+    )
+    filters = models.JSONField(_("筛选条件 filters"), default=dict, blank=True)
+    status = models.CharField(
+        _("状态 status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    message = models.TextField(_("说明 message"), blank=True)
+    progress = models.PositiveSmallIntegerField(_("进度 progress (%)"), default=0)
+    row_count = models.PositiveIntegerField(_("行数 rows"), default=0)
+    file_path = models.CharField(_("文件 file"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("申请时间 requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间 finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务 export job")
+        verbose_name_plural = _("导出任务 export jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"

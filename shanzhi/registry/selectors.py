@@ -6,14 +6,23 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from shanzhi.accounts.scope import scope_for
 
 from . import identity, protection
-from .models import Building, ChangeRecord, House, Household, Organisation, Person, Residence
+from .models import (
+    Building,
+    ChangeRecord,
+    House,
+    Household,
+    HouseholdMember,
+    Organisation,
+    Person,
+    Residence,
+)
 
 
 def _years_ago(today: datetime.date, years: int) -> datetime.date:
@@ -140,3 +149,139 @@ def organisation_list(*, user: Any) -> QuerySet[Organisation]:
     if not scope.can("registry.view"):
         return Organisation.objects.none()
     return Organisation.objects.filter(scope.area_q("grid__")).select_related("grid")
+
+
+# --- Pages: one object of the user's scope (404 outside it), and what hangs off it -------------
+# Persons shown beside a place (residents of a house, members of a household) are filtered to
+# the user's scope too: a resident filed under another grid stays out of sight.
+
+
+def _get_or_404(qs: QuerySet[Any], pk: Any, message: str) -> Any:
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(message) from exc
+
+
+def building_search(
+    *, user: Any, grid_id: int | None = None, q: str | None = None
+) -> QuerySet[Building]:
+    """Buildings in scope, by grid and by a piece of name, code or address."""
+    qs = building_list(user=user)
+    if grid_id:
+        qs = qs.filter(grid_id=grid_id)
+    if q:
+        q = q.strip()
+        qs = qs.filter(Q(name__contains=q) | Q(code__icontains=q) | Q(address__contains=q))
+    return qs.annotate(house_count=Count("houses")).order_by("grid_id", "code")
+
+
+def buildings_in_bbox(
+    *, user: Any, min_lon: float, min_lat: float, max_lon: float, max_lat: float
+) -> QuerySet[Building]:
+    """Located buildings of the scope inside a WGS-84 box (the map layer)."""
+    return (
+        building_list(user=user)
+        .filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
+        .order_by("pk")
+    )
+
+
+def building_get(*, user: Any, pk: Any) -> Building:
+    return _get_or_404(
+        building_list(user=user).select_related("grid__parent"),
+        pk,
+        "楼栋不存在或不在您的管辖范围内。",
+    )
+
+
+def _current_residents_count() -> Count:
+    return Count("residences", filter=Q(residences__to_date__isnull=True), distinct=True)
+
+
+def building_houses(*, user: Any, building: Building) -> QuerySet[House]:
+    """The houses of a building (drill-down), with how many people live in each now."""
+    return (
+        house_list(user=user)
+        .filter(building=building)
+        .select_related("owner")
+        .annotate(resident_count=_current_residents_count())
+        .order_by("unit", "floor", "room")
+    )
+
+
+def house_get(*, user: Any, pk: Any) -> House:
+    return _get_or_404(
+        house_list(user=user).select_related("building__grid", "owner"),
+        pk,
+        "房屋不存在或不在您的管辖范围内。",
+    )
+
+
+def house_residences(*, user: Any, house: House) -> QuerySet[Residence]:
+    """人房关联 of a house, current first, limited to persons in the user's scope."""
+    visible = person_list(user=user).values("pk")
+    return (
+        Residence.objects.filter(house=house, person__in=visible)
+        .select_related("person")
+        .order_by(F("to_date").desc(nulls_first=True), "-from_date", "pk")
+    )
+
+
+def person_households(*, person: Person) -> QuerySet[HouseholdMember]:
+    """Household memberships of a person already obtained through person_get, current first."""
+    return (
+        HouseholdMember.objects.filter(person=person)
+        .select_related("household__head")
+        .order_by(F("to_date").desc(nulls_first=True), "-from_date")
+    )
+
+
+def household_get(*, user: Any, pk: Any) -> Household:
+    return _get_or_404(
+        household_list(user=user).select_related("house__building"),
+        pk,
+        "户不存在或不在您的管辖范围内。",
+    )
+
+
+def household_members(*, user: Any, household: Household) -> QuerySet[HouseholdMember]:
+    visible = person_list(user=user).values("pk")
+    return (
+        HouseholdMember.objects.filter(household=household, person__in=visible)
+        .select_related("person")
+        .order_by(F("to_date").desc(nulls_first=True), "from_date", "pk")
+    )
+
+
+def organisation_search(
+    *, user: Any, grid_id: int | None = None, kind: str | None = None, q: str | None = None
+) -> QuerySet[Organisation]:
+    qs = organisation_list(user=user)
+    if grid_id:
+        qs = qs.filter(grid_id=grid_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        q = q.strip()
+        qs = qs.filter(Q(name__contains=q) | Q(uscc=q.upper()) | Q(address__contains=q))
+    return qs.order_by("grid_id", "name", "pk")
+
+
+def organisation_get(*, user: Any, pk: Any) -> Organisation:
+    return _get_or_404(
+        organisation_list(user=user).select_related("grid__parent"),
+        pk,
+        "单位不存在或不在您的管辖范围内。",
+    )
+
+
+def residence_list(*, user: Any) -> QuerySet[Residence]:
+    """人房关联 records (the API's list): the house and the person both in the user's scope,
+    as on the pages (``house_residences``)."""
+    scope = scope_for(user)
+    if not scope.can("registry.view"):
+        return Residence.objects.none()
+    return Residence.objects.filter(
+        scope.area_q("house__grid__"), scope.area_q("person__grid__")
+    ).select_related("person", "house__building")

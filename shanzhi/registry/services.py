@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
 from shanzhi.accounts.scope import scope_for
@@ -36,8 +38,10 @@ from .models import (
 UNMASK_PERMISSION = "registry.unmask_personal_data"
 
 
+@functools.lru_cache(maxsize=100_000)
 def name_pinyin(name: str) -> tuple[str, str]:
-    """(full pinyin, initials), lower-case without separators: 张三 → ("zhangsan", "zs")."""
+    """(full pinyin, initials), lower-case without separators: 张三 → ("zhangsan", "zs").
+    Cached: names repeat, and a bulk import builds hundreds of thousands of them."""
     syllables = lazy_pinyin(name, errors="ignore")
     initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
     return "".join(syllables).lower()[:120], "".join(initials).lower()[:30]
@@ -157,6 +161,34 @@ def person_create(
     if tags:
         person.tags.set(tags)
     audit_record(action="registry.person_create", actor=actor, obj=person)
+    return person
+
+
+@transaction.atomic
+def person_collect(
+    *,
+    actor: Any,
+    grid: Area,
+    data: PersonInput,
+    tags: Iterable[Tag] = (),
+    house: House | None = None,
+    residence_kind: str = "family",
+    from_date: datetime.date | None = None,
+    **fields: Any,
+) -> Person:
+    """A grid worker's collection form: register a person and, if a house is given, start
+    their 人房关联 there today — both or neither."""
+    if house is not None and house.grid_id != grid.pk:
+        raise ValidationError({"house": ["所选房屋不在该网格内。"]})
+    person = person_create(actor=actor, grid=grid, data=data, tags=tags, **fields)
+    if house is not None:
+        residence_start(
+            actor=actor,
+            person=person,
+            house=house,
+            kind=residence_kind,
+            from_date=from_date or timezone.localdate(),
+        )
     return person
 
 

@@ -18,6 +18,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "status": ("shanzhi_status", "version, database, pending migrations, record counts (--json)"),
     "import-boundaries": ("import_boundaries", "import grid/area boundaries from GeoJSON"),
     "locate": ("locate_points", "locate points (lon,lat per line) to grids"),
+    "import": (
+        "registry_import",
+        "import persons|households|buildings|houses|organisations from xlsx/CSV (--dry-run)",
+    ),
+    "rekey": ("registry_rekey", "re-encrypt personal data under the active SM4 key (--dry-run)"),
 }
 
 
