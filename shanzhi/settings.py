@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "shanzhi.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -301,6 +301,8 @@ SHANZHI_IMPORT_MAX_BYTES = env_int("SHANZHI_IMPORT_MAX_BYTES", 200 * 1024 * 1024
 SHANZHI_IMPORT_MAX_ROWS = env_int("SHANZHI_IMPORT_MAX_ROWS", 1_000_000)
 SHANZHI_IMPORT_MAX_UNCOMPRESSED = env_int("SHANZHI_IMPORT_MAX_UNCOMPRESSED", 512 * 1024 * 1024)
 SHANZHI_IMPORT_MAX_RATIO = env_int("SHANZHI_IMPORT_MAX_RATIO", 100)
+# Processes sealing imported persons (SM4, HMAC, pinyin) beside the reader; -1: CPUs − 1 (max 4).
+SHANZHI_IMPORT_WORKERS = env_int("SHANZHI_IMPORT_WORKERS", -1)
 # Exports of more rows than this run as background jobs.
 SHANZHI_EXPORT_SYNC_ROWS = env_int("SHANZHI_EXPORT_SYNC_ROWS", 5000)
 # Working files of import/export jobs (uploads hold clear personal data): private, never served.

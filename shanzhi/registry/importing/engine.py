@@ -164,18 +164,20 @@ def run_import(
         rows = table.rows()
         mapping, result.ignored_columns = read_header(spec, rows)
         handler = handler_for(ctx)
-        if commit:
-            try:
+        try:
+            if commit:
                 with transaction.atomic():
                     _read_rows(ctx, handler, table, rows, mapping, limits, batch_size, progress)
                     if ctx.error_count:
                         transaction.set_rollback(True)
-            except IntegrityError as exc:
-                raise ImportFileError(
-                    "导入期间有其他人登记了相同的记录，本次导入未写入任何数据，请重新导入。"
-                ) from exc
-        else:
-            _read_rows(ctx, handler, table, rows, mapping, limits, batch_size, progress)
+            else:
+                _read_rows(ctx, handler, table, rows, mapping, limits, batch_size, progress)
+        except IntegrityError as exc:
+            raise ImportFileError(
+                "导入期间有其他人登记了相同的记录，本次导入未写入任何数据，请重新导入。"
+            ) from exc
+        finally:
+            handler.close()
     finally:
         table.close()
     result.rows_total = ctx.rows_total

@@ -4,9 +4,15 @@ index. Identity fields are validated by ``services.person_input`` and sealed by
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from shanzhi.areas.models import Area
 
 from .. import protection, services
 from ..identity import Gender, IdType
@@ -18,6 +24,7 @@ from .base import (
     as_text,
     change_records,
     insert_rows,
+    insert_values,
     resolve_locations,
     split_tags,
 )
@@ -35,11 +42,101 @@ CHOICE_FIELDS = ("ethnicity", "residence_category", "political_status", "status"
 # person_input's field names → our column keys (the same names, listed for clarity).
 IDENTITY_FIELDS = {k: k for k in ("name", "id_number", "phone", "gender", "birth_date")}
 INSERT_BATCH = 1000
+# Batches with fewer new persons than this are sealed in this process (forking is not worth it).
+PARALLEL_MIN_ROWS = 1000
+
+
+def stored_fields(item: Item) -> dict[str, Any]:
+    """The plain columns of a new person, beside what ``person_build`` derives itself."""
+    return {k: v for k, v in item.data.items() if k in CHOICE_FIELDS or k in TEXT_FIELDS}
+
+
+def import_workers() -> int:
+    """Worker processes for sealing: ``SHANZHI_IMPORT_WORKERS``, or (-1) one fewer than the
+    CPUs, at most 4; none where processes cannot be forked."""
+    configured = settings.SHANZHI_IMPORT_WORKERS
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    if configured >= 0:
+        return configured
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+def seal_values(
+    actor_id: int | None, payload: list[tuple[Any, int, dict[str, Any]]]
+) -> list[list[Any]]:
+    """In a worker process: ``services.person_build`` for each new person, returned as value
+    lists in ``concrete_fields`` order (pk and timestamps are set by the inserting process)."""
+    names = [f.attname for f in Person._meta.concrete_fields]
+    grids: dict[int, Area] = {}
+    rows = []
+    for data, grid_id, fields in payload:
+        grid = grids.get(grid_id)
+        if grid is None:
+            grid = grids[grid_id] = Area(pk=grid_id)
+        person = services.person_build(data=data, grid=grid, created_by_id=actor_id, **fields)
+        rows.append([getattr(person, name) for name in names])
+    return rows
+
+
+class SealingPipeline:
+    """Seals and inserts new persons, overlapping the sealing with reading.
+
+    Sealing (``services.person_build``: pinyin, SM4-GCM, HMAC-SM3) is most of an import's CPU
+    time. With workers, each large batch is sealed in forked worker processes while this
+    process reads and validates the next batch; the sealed rows are inserted when the next
+    batch is handed over (or at the end). Only this process writes, in the one transaction,
+    in file order; the workers never touch the database."""
+
+    def __init__(self, handler: PersonHandler) -> None:
+        self.handler = handler
+        self.workers = import_workers()
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: list[tuple[list[Item], list[Future[list[list[Any]]]]]] = []
+
+    def add(self, items: list[Item]) -> None:
+        if not items:
+            return
+        if not self.workers or len(items) < PARALLEL_MIN_ROWS:
+            self.flush()
+            self.handler.insert(items)
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("fork")
+            )
+        actor_id = getattr(self.handler.ctx.actor, "pk", None)
+        payload = [(i.data["input"], i.grid.pk, stored_fields(i)) for i in items]  # type: ignore[union-attr]
+        size = -(-len(payload) // self.workers)
+        futures = [
+            self.pool.submit(seal_values, actor_id, payload[start : start + size])
+            for start in range(0, len(payload), size)
+        ]
+        self.pending.append((items, futures))
+        while len(self.pending) > 1:
+            self._write(self.pending.pop(0))
+
+    def flush(self) -> None:
+        while self.pending:
+            self._write(self.pending.pop(0))
+
+    def _write(self, entry: tuple[list[Item], list[Future[list[list[Any]]]]]) -> None:
+        items, futures = entry
+        rows = [row for future in futures for row in future.result()]
+        if self.handler.ctx.writing:  # a later batch may have failed: then nothing is written
+            self.handler.insert_sealed(items, rows)
+
+    def close(self) -> None:
+        self.pending = []
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 class PersonHandler(Handler):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
+        self.sealing = SealingPipeline(self)
         self.tags: dict[str, int] = {}
         self.tag_names: dict[int, str] = {}
         for tag in Tag.objects.all():
@@ -121,8 +218,14 @@ class PersonHandler(Handler):
             else:
                 ctx.unchanged += 1
         if ctx.writing:
-            self.insert(new)
+            self.sealing.add(new)
             self.update(changed)
+
+    def finish(self) -> None:
+        self.sealing.flush()
+
+    def close(self) -> None:
+        self.sealing.close()
 
     # --- comparing -------------------------------------------------------------------------
 
@@ -166,22 +269,28 @@ class PersonHandler(Handler):
     # --- writing ---------------------------------------------------------------------------
 
     def insert(self, items: list[Item]) -> None:
+        """Seal and insert new persons here, in this process."""
         if not items:
             return
         actor = self.ctx.actor
-        people = []
-        for item in items:
-            fields = {k: v for k, v in item.data.items() if k in CHOICE_FIELDS or k in TEXT_FIELDS}
-            people.append(
-                services.person_build(
-                    data=item.data["input"], grid=item.grid, created_by=actor, **fields
-                )
+        people = [
+            services.person_build(
+                data=item.data["input"], grid=item.grid, created_by=actor, **stored_fields(item)
             )
+            for item in items
+        ]
         insert_rows(self.ctx, Person, people)
+        self.link_tags(items, [p.pk for p in people])
+
+    def insert_sealed(self, items: list[Item], rows: list[list[Any]]) -> None:
+        """Insert rows a worker process sealed (value lists in concrete-field order)."""
+        self.link_tags(items, insert_values(self.ctx, Person, rows))
+
+    def link_tags(self, items: list[Item], pks: list[int]) -> None:
         through = Person.tags.through
         links = [
-            through(person_id=person.pk, tag_id=tag)
-            for person, item in zip(people, items, strict=True)
+            through(person_id=pk, tag_id=tag)
+            for pk, item in zip(pks, items, strict=True)
             for tag in item.data.get("tags", ())
         ]
         if links:

@@ -85,6 +85,37 @@ def test_valid_file_imports_every_row_with_personal_data_sealed(world, tmp_path)
     assert audit.detail["created"] == 30 and audit.actor == world.town_officer
 
 
+def test_sealing_in_worker_processes_stores_the_same_values(world, tmp_path, settings, monkeypatch):
+    from shanzhi.registry.importing import persons as person_import
+
+    settings.SHANZHI_IMPORT_WORKERS = 2
+    monkeypatch.setattr(person_import, "PARALLEL_MIN_ROWS", 5)
+    Tag.objects.create(code="elderly", name="独居老人")
+    rows = [[*row, "独居老人"] for row in person_rows(45)]
+    path = persons_csv(tmp_path, rows, header=[*PERSON_HEADER, "标签"])
+    result = commit(world, path, batch_size=10)
+    assert result.created == 45 and Person.objects.count() == 45
+    for seq in (0, 17, 44):
+        person = Person.objects.get(id_index=protection.id_index("resident", make_id(seq)))
+        assert protection.reveal_id(person.id_number_enc) == make_id(seq)
+        assert protection.reveal_phone(person.phone_enc) == phone(seq)
+        assert (person.name_pinyin, person.created_by_id) == ("jumin", world.town_officer.pk)
+        assert list(person.tags.values_list("code", flat=True)) == ["elderly"]
+    assert commit(world, path, batch_size=10).unchanged == 45
+
+
+def test_a_late_error_discards_rows_already_sealed_by_workers(
+    world, tmp_path, settings, monkeypatch
+):
+    from shanzhi.registry.importing import persons as person_import
+
+    settings.SHANZHI_IMPORT_WORKERS = 1
+    monkeypatch.setattr(person_import, "PARALLEL_MIN_ROWS", 5)
+    rows = person_rows(40) + [["坏", "123", "", "", GRID_A]]
+    result = commit(world, persons_csv(tmp_path, rows), batch_size=10)
+    assert not result.ok and Person.objects.count() == 0
+
+
 def test_dry_run_validates_everything_and_writes_nothing(world, tmp_path):
     path = persons_csv(tmp_path, person_rows(10))
     result = dry_run(world, path)

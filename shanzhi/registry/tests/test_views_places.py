@@ -75,7 +75,11 @@ def places(world):
         lon=IN_B[0],
         lat=IN_B[1],
     )
+    organisation = services.organisation_create(
+        actor=worker, grid=world.grid_a, name="东村便利店", kind="individual", address="东村路1号"
+    )
     return {
+        "organisation": organisation,
         "building": building,
         "house": house,
         "resident": resident,
@@ -155,6 +159,7 @@ def test_personas_without_registry_right_are_forbidden_place_pages(client, world
         reverse("registry:house_detail", args=[places["house"].pk]),
         reverse("registry:household_detail", args=[places["household"].pk]),
         reverse("registry:organisation_list"),
+        reverse("registry:organisation_detail", args=[places["organisation"].pk]),
     ):
         response = client.get(url)
         assert response.status_code == 403
@@ -450,6 +455,7 @@ def test_registry_pages_have_no_inline_script_or_style(client, world, places):
         reverse("registry:house_detail", args=[places["house"].pk]),
         reverse("registry:household_detail", args=[places["household"].pk]),
         reverse("registry:organisation_list"),
+        reverse("registry:organisation_detail", args=[places["organisation"].pk]),
         reverse("registry:organisation_create"),
     ]
     for url in urls:

@@ -169,21 +169,26 @@
           el.dataset.state = "empty";
           return;
         }
-        var byLevel = {};
+        // One layer per level above grids, and one per grid kind: professional grids (a
+        // department's own layer) overlap the basic ones, so they start hidden.
+        var KIND_ORDER = { basic: 1, dedicated: 2, professional: 3 };
+        var groups = {};
         features.forEach(function (f) {
-          var level = f.properties.level;
-          (byLevel[level] = byLevel[level] || []).push(f);
+          var p = f.properties;
+          var key = p.level === GRID_LEVEL ? "5." + (KIND_ORDER[p.kind] || 9) : String(p.level);
+          (groups[key] = groups[key] || []).push(f);
         });
         var overlays = {};
         var bounds = L.latLngBounds([]);
-        Object.keys(byLevel)
-          .map(Number)
+        Object.keys(groups)
           .sort(function (a, b) {
-            return a - b;
+            return Number(a) - Number(b);
           })
-          .forEach(function (level) {
-            var items = byLevel[level];
+          .forEach(function (key) {
+            var items = groups[key];
+            var level = items[0].properties.level;
             var isGrid = level === GRID_LEVEL;
+            var hidden = isGrid && items[0].properties.kind === "professional";
             var label = isGrid || items.length <= 40;
             var layer = L.geoJSON(
               { type: "FeatureCollection", features: items },
@@ -202,7 +207,10 @@
                   }
                 },
               }
-            ).addTo(map);
+            );
+            if (!hidden) {
+              layer.addTo(map);
+            }
             layer.eachLayer(function (featureLayer) {
               var node = featureLayer.getElement && featureLayer.getElement();
               if (node) {
@@ -210,11 +218,13 @@
                 node.setAttribute("data-name", featureLayer.feature.properties.name);
               }
             });
-            if (isGrid) {
+            if (isGrid && !hidden) {
               layer.bringToFront();
             }
             bounds.extend(layer.getBounds());
-            overlays[items[0].properties.level_label + " (" + items.length + ")"] = layer;
+            var first = items[0].properties;
+            var name = isGrid ? first.kind_label : first.level_label;
+            overlays[name + " (" + items.length + ")"] = layer;
           });
         L.control
           .layers(null, overlays, { collapsed: window.innerWidth < 768 })

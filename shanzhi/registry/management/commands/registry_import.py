@@ -8,6 +8,7 @@ row with an error means nothing is written, the error report is written next to 
 
 from __future__ import annotations
 
+import resource
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from shanzhi.areas.models import Area
 from shanzhi.registry.importing import ImportFileError, run_import
 from shanzhi.registry.importing.engine import BATCH_SIZE
+from shanzhi.registry.importing.persons import import_workers
 from shanzhi.registry.importing.report import write_error_report
 from shanzhi.registry.importing.specs import SPECS
 from shanzhi.registry.models import ImportKind
@@ -104,6 +106,13 @@ class Command(BaseCommand):
         verb = "校验通过，未写入（--dry-run）：将" if dry_run else "已导入："
         timing = f"用时 {elapsed:.1f} 秒（{rate:,.0f} 行/秒）"
         self.stdout.write(f"{verb}{counts}。共 {result.rows_total:,} 行，{timing}。")
+        # Peak resident memory of this process and of the largest sealing worker (kB → MiB).
+        main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        workers = import_workers() if worker else 0
+        self.stdout.write(
+            f"内存峰值 peak RSS: main={main:.0f} MiB workers={workers}x{worker:.0f} MiB"
+        )
 
 
 def argparse_hide() -> str:
