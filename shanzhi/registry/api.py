@@ -320,6 +320,7 @@ def households(user: Any) -> QuerySet[Any]:
         selectors.household_list(user=user)
         .select_related("house__building")
         .annotate(member_count=Count("members", filter=Q(members__to_date__isnull=True)))
+        .order_by("grid_id", "number", "pk")
     )
 
 

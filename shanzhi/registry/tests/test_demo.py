@@ -16,6 +16,7 @@ from shanzhi.areas import geometry
 from shanzhi.areas.models import Area, Level
 from shanzhi.core.demo import DemoContext
 from shanzhi.registry import demo, identity, protection, services
+from shanzhi.registry.demo import places
 from shanzhi.registry.models import (
     Building,
     House,
@@ -107,9 +108,9 @@ def test_seed_plans_add_up_to_the_seed_figures():
     other = Area(name="王庄村", level=Level.VILLAGE)
     grids = [Area(code=f"g{i}", parent=village if i % 3 else other) for i in range(916)]
     plans = demo.seed_plans(grids, DemoContext(scale="seed"))
-    assert sum(p.persons for p in plans) == demo.SEED_PERSONS == 484_000
-    assert sum(p.buildings for p in plans) == demo.SEED_BUILDINGS == 95_000
-    assert sum(p.houses for p in plans) == demo.SEED_HOUSES == 190_000
+    assert sum(p.persons for p in plans) == places.SEED_PERSONS == 484_000
+    assert sum(p.buildings for p in plans) == places.SEED_BUILDINGS == 95_000
+    assert sum(p.houses for p in plans) == places.SEED_HOUSES == 190_000
     assert all(p.houses >= p.buildings > 0 and p.persons > 0 for p in plans)
 
 
@@ -128,7 +129,9 @@ def test_small_and_seed_identity_numbers_cannot_collide():
 def test_seed_sized_grid_draft_has_unique_rooms_within_floors(db):
     grid = Area(code="370403001001001", name="网格", parent=Area(name="振华社区"))
     plan = demo.GridPlan(persons=600, buildings=40, houses=300, organisations=2)
-    buildings = demo.plan_buildings(grid, plan, random.Random(3), demo.Places("区", "街道", "社区"))
+    buildings = places.plan_buildings(
+        grid, plan, random.Random(3), places.Places("区", "街道", "社区")
+    )
     assert sum(len(b.houses) for b in buildings) == 300
     for building in buildings:
         rooms = Counter((unit, room) for unit, _, room, _ in building.houses)
