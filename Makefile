@@ -35,7 +35,8 @@ lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
-	$(BIN)/mypy shanzhi/*/services.py shanzhi/*/selectors.py shanzhi/accounts/scope.py
+	$(BIN)/mypy shanzhi/*/services.py shanzhi/*/selectors.py shanzhi/accounts/scope.py \
+		shanzhi/events/services shanzhi/events/workflow.py shanzhi/events/deadlines.py
 
 pytest: deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

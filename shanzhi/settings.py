@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "shanzhi.accounts",
     "shanzhi.areas",
     "shanzhi.registry",
+    "shanzhi.workdays",
+    "shanzhi.events",
 ]
 
 MIDDLEWARE = [
@@ -293,6 +295,8 @@ SHANZHI_VERSION = "0.1.0"
 SHANZHI_MAP_TILE_URL = _TILE_URL
 SHANZHI_MAP_TILE_ATTRIBUTION = os.environ.get("SHANZHI_MAP_TILE_ATTRIBUTION", "")
 SHANZHI_DEMO_PASSWORD = os.environ.get("SHANZHI_DEMO_PASSWORD", "Shanzhi-Demo-2026")
+# Office hours on working days (Asia/Shanghai) for time limits counted in working hours.
+SHANZHI_OFFICE_HOURS = os.environ.get("SHANZHI_OFFICE_HOURS", "08:30-12:00,13:30-17:30")
 # Largest GeoJSON boundary file accepted by import (bytes).
 SHANZHI_GEOJSON_MAX_BYTES = env_int("SHANZHI_GEOJSON_MAX_BYTES", 50 * 1024 * 1024)
 # Registry Excel/CSV import (shanzhi.registry.importing): largest file, most data rows, and for
@@ -303,6 +307,19 @@ SHANZHI_IMPORT_MAX_UNCOMPRESSED = env_int("SHANZHI_IMPORT_MAX_UNCOMPRESSED", 512
 SHANZHI_IMPORT_MAX_RATIO = env_int("SHANZHI_IMPORT_MAX_RATIO", 100)
 # Processes sealing imported persons (SM4, HMAC, pinyin) beside the reader; -1: CPUs − 1 (max 4).
 SHANZHI_IMPORT_WORKERS = env_int("SHANZHI_IMPORT_WORKERS", -1)
+# Events (shanzhi/events): the level first responsible for dispatch ("village", "town",
+# "district"); the warning point as a fraction of a step's time limit; working days overdue
+# after which the yellow card turns red; calendar days after closing in which the reporter
+# may re-open; largest photo upload (bytes); notification adapters by channel (dotted paths).
+SHANZHI_EVENTS_INTAKE_LEVEL = os.environ.get("SHANZHI_EVENTS_INTAKE_LEVEL", "town")
+SHANZHI_EVENTS_WARN_FRACTION = float(os.environ.get("SHANZHI_EVENTS_WARN_FRACTION", "0.8"))
+SHANZHI_EVENTS_RED_CARD_DAYS = env_int("SHANZHI_EVENTS_RED_CARD_DAYS", 3)
+SHANZHI_EVENTS_REOPEN_DAYS = env_int("SHANZHI_EVENTS_REOPEN_DAYS", 15)
+SHANZHI_ATTACHMENT_MAX_BYTES = env_int("SHANZHI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+SHANZHI_NOTIFICATION_ADAPTERS = {
+    "sms": os.environ.get("SHANZHI_SMS_ADAPTER", ""),
+    "wechat": os.environ.get("SHANZHI_WECHAT_ADAPTER", ""),
+}
 # Exports of more rows than this run as background jobs.
 SHANZHI_EXPORT_SYNC_ROWS = env_int("SHANZHI_EXPORT_SYNC_ROWS", 5000)
 # Working files of import/export jobs (uploads hold clear personal data): private, never served.

@@ -61,6 +61,26 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITIZEN: frozenset(),
 }
 
+# Events (事件): what each capability allows is documented in shanzhi/events/workflow.py.
+EVENTS_REPORT = frozenset({"events.view", "events.report"})
+EVENTS_COMMAND = EVENTS_REPORT | {"events.dispatch", "events.supervise"}  # 指挥调度
+EVENTS_OFFICER = EVENTS_REPORT | {"events.dispatch", "events.handle", "events.verify"}
+EVENT_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.CITY_ADMIN: EVENTS_COMMAND,
+    Role.DISPATCHER: EVENTS_COMMAND,
+    Role.TOWN_OFFICER: EVENTS_OFFICER,
+    Role.VILLAGE_OFFICER: EVENTS_OFFICER,
+    Role.GRID_WORKER: EVENTS_REPORT | {"events.handle", "events.verify"},
+    Role.AUXILIARY: EVENTS_REPORT,
+    Role.DEPARTMENT_HANDLER: frozenset({"events.view", "events.handle"}),
+    Role.MEDIATOR: EVENTS_REPORT,
+    Role.LEADER: EVENTS_REPORT | {"events.supervise"},
+    Role.CITIZEN: frozenset({"events.report"}),
+}
+CAPABILITIES = {
+    role: caps | EVENT_CAPABILITIES.get(role, frozenset()) for role, caps in CAPABILITIES.items()
+}
+
 
 @dataclass(frozen=True)
 class Scope:

@@ -27,7 +27,7 @@ from shanzhi.accounts.scope import scope_for
 from shanzhi.core.api import conflict_response, error_responses
 
 from . import selectors, services
-from .models import Household, Person, Tag
+from .models import Household, HouseholdMember, Person, Tag
 from .serializers import (
     BuildingCreateSerializer,
     BuildingFilterSerializer,
@@ -150,8 +150,8 @@ class PersonSearchMixin(RegistryView):
             status=filters.get("status"),
         ).prefetch_related("tags")
         rows = self.paginate_queryset(persons)
-        paginator = self.paginator
-        count = paginator.page.paginator.count if paginator is not None else len(rows or [])
+        page = getattr(self.paginator, "page", None)
+        count = page.paginator.count if page is not None else len(rows or [])
         services.registry_access_record(
             actor=self.request.user,
             action="registry.person_search",
@@ -315,13 +315,22 @@ class TagListView(RegistryView):
 # --- Households ----------------------------------------------------------------------------------
 
 
-def households(user: Any) -> QuerySet[Any]:
-    return (
-        selectors.household_list(user=user)
-        .select_related("house__building")
-        .annotate(member_count=Count("members", filter=Q(members__to_date__isnull=True)))
-        .order_by("grid_id", "number", "pk")
+def with_member_counts(user: Any, households: list[Household]) -> list[Household]:
+    """Each household's current members in the caller's scope, counted in one query for
+    the page (not for the whole table, which a list of a city would make slow)."""
+    visible = selectors.person_list(user=user).order_by().values("pk")
+    counts = dict(
+        HouseholdMember.objects.filter(
+            household__in=households, to_date__isnull=True, person__in=visible
+        )
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values_list("household", "n")
     )
+    for household in households:
+        household.member_count = counts.get(household.pk, 0)  # type: ignore[attr-defined]
+    return households
 
 
 def household_detail(user: Any, pk: Any) -> Household:
@@ -346,14 +355,19 @@ class HouseholdListView(RegistryView):
     )
     def get(self, request: Request) -> Response:
         filters = self.query(HouseholdFilterSerializer)
-        rows = households(request.user)
+        rows = (
+            selectors.household_list(user=request.user)
+            .select_related("house__building")
+            .order_by("grid_id", "number", "pk")
+        )
         if filters.get("grid"):
             rows = rows.filter(grid_id=filters["grid"])
         if q := filters.get("q"):
             rows = rows.filter(
                 Q(number__contains=q) | Q(address__contains=q) | Q(head__name__contains=q)
             )
-        return self.page(rows, HouseholdSerializer)
+        page = with_member_counts(request.user, list(self.paginate_queryset(rows) or []))
+        return self.get_paginated_response(HouseholdSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="households_create",
@@ -419,9 +433,13 @@ class BuildingListView(RegistryView):
     )
     def get(self, request: Request) -> Response:
         filters = self.query(BuildingFilterSerializer)
-        rows = selectors.building_search(
-            user=request.user, grid_id=filters.get("grid"), q=filters.get("q")
-        )
+        # building_list, not building_search: the API shows no house counts, and counting
+        # them for a whole city's list costs a second or more.
+        rows = selectors.building_list(user=request.user).order_by("grid_id", "code")
+        if filters.get("grid"):
+            rows = rows.filter(grid_id=filters["grid"])
+        if q := filters.get("q"):
+            rows = rows.filter(Q(name__contains=q) | Q(code__icontains=q) | Q(address__contains=q))
         return self.page(rows, BuildingSerializer)
 
     @extend_schema(
@@ -517,7 +535,8 @@ class ResidenceListView(RegistryView):
     @extend_schema(
         operation_id="residences_list",
         summary="人房关联列表",
-        description="辖区内房屋的居住记录（含历史）；可按人员、房屋、是否在住筛选。",
+        description="辖区内房屋的居住记录（含历史），最近登记的在前；人员和房屋都须在本人辖区内。"
+        "可按人员、房屋、是否在住筛选。",
         parameters=[ResidenceFilterSerializer],
         responses={200: ResidenceSerializer(many=True), **error_responses(400)},
         tags=TAGS,
@@ -531,7 +550,7 @@ class ResidenceListView(RegistryView):
             rows = rows.filter(house_id=filters["house"])
         if filters.get("current") is not None:
             rows = rows.filter(to_date__isnull=filters["current"])
-        return self.page(rows.order_by("-from_date", "-id"), ResidenceSerializer)
+        return self.page(rows.order_by("-id"), ResidenceSerializer)
 
     @extend_schema(
         operation_id="residences_create",

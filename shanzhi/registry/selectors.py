@@ -73,8 +73,11 @@ def person_list(
             cond |= Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
         qs = qs.filter(cond)
     if id_number:
-        indexes = _id_indexes(id_number)
-        qs = qs.filter(id_index__in=indexes) if indexes else qs.none()
+        # (id_type, id_index) pairs, so the unique index answers; id_index alone would scan.
+        match = Q(pk__in=[])
+        for id_type, index in _id_indexes(id_number):
+            match |= Q(id_type=id_type, id_index=index)
+        qs = qs.filter(match)
     if phone:
         try:
             qs = qs.filter(phone_index=protection.phone_index(identity.normalise_mobile(phone)))
@@ -87,16 +90,17 @@ def person_list(
     return qs.order_by("grid_id", "name", "id")
 
 
-def _id_indexes(raw: str) -> list[str]:
-    """Blind indexes for an exact-ID search: the number as typed under every document type
-    whose format it fits (a resident ID is normalised first, e.g. lower-case x, 15 digits)."""
+def _id_indexes(raw: str) -> list[tuple[str, str]]:
+    """(document type, blind index) for an exact-ID search: the number as typed under every
+    document type whose format it fits (a resident ID is normalised first, e.g. lower-case x,
+    15 digits)."""
     found = []
     for id_type in identity.IdType.values:
         try:
             parsed = identity.parse_identity(id_type, raw)
         except ValidationError:  # noqa: S112 - not a number of this type
             continue
-        found.append(protection.id_index(id_type, parsed.number))
+        found.append((id_type, protection.id_index(id_type, parsed.number)))
     return found
 
 

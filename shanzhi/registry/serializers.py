@@ -40,12 +40,15 @@ from .models import (
 
 # Choice sets whose field names recur with other choices elsewhere in the API (see
 # NamedChoiceField): each is documented under its own enum name.
-PERSON_STATUS = {"enum_name": "PersonStatus", "choices": PersonStatus.choices}
-BUILDING_USE = {"enum_name": "BuildingUse", "choices": Building.Use.choices}
-HOUSE_USE = {"enum_name": "HouseUse", "choices": House.Use.choices}
-HOUSE_STATUS = {"enum_name": "HouseStatus", "choices": House.Status.choices}
-RESIDENCE_KIND = {"enum_name": "ResidenceKind", "choices": Residence.Kind.choices}
-ORGANISATION_KIND = {"enum_name": "OrganisationKind", "choices": Organisation.Kind.choices}
+PERSON_STATUS: dict[str, Any] = {"enum_name": "PersonStatus", "choices": PersonStatus.choices}
+BUILDING_USE: dict[str, Any] = {"enum_name": "BuildingUse", "choices": Building.Use.choices}
+HOUSE_USE: dict[str, Any] = {"enum_name": "HouseUse", "choices": House.Use.choices}
+HOUSE_STATUS: dict[str, Any] = {"enum_name": "HouseStatus", "choices": House.Status.choices}
+RESIDENCE_KIND: dict[str, Any] = {"enum_name": "ResidenceKind", "choices": Residence.Kind.choices}
+ORGANISATION_KIND: dict[str, Any] = {
+    "enum_name": "OrganisationKind",
+    "choices": Organisation.Kind.choices,
+}
 
 # --- Fields --------------------------------------------------------------------------------------
 
@@ -93,13 +96,14 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, *, model: type[Model], selector: Any, **kwargs: Any) -> None:
         self.selector = selector
+        self.model = model
         # The model's empty queryset tells the schema generator the id type.
         super().__init__(queryset=model._default_manager.none(), **kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:
         request = self.context.get("request")
-        if request is None:
-            return self.queryset
+        if request is None:  # no caller, no rows (e.g. the schema generator)
+            return self.model._default_manager.none()
         return self.selector(user=request.user)
 
 
@@ -175,7 +179,9 @@ class PersonRefSerializer(serializers.ModelSerializer):
 
 
 class HouseRefSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(source="__str__", read_only=True, help_text="楼栋、单元、室号")
+    label = serializers.CharField(  # type: ignore[assignment]  # a field, not Field.label
+        source="__str__", read_only=True, help_text="楼栋、单元、室号"
+    )
 
     class Meta:
         model = House
@@ -458,7 +464,7 @@ class HouseSerializer(serializers.ModelSerializer):
     use_label = serializers.CharField(source="get_use_display", read_only=True)
     status = NamedChoiceField(read_only=True, **HOUSE_STATUS)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    label = serializers.CharField(source="__str__", read_only=True)
+    label = serializers.CharField(source="__str__", read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = House

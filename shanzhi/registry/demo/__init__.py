@@ -23,6 +23,8 @@ grids, and refuses, changing nothing, if registry rows the demo did not make are
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth.models import Permission
 from django.core.management.base import CommandError
 from django.db.models import ProtectedError, Q
@@ -151,9 +153,11 @@ def build(ctx: DemoContext) -> None:
         for district in seed_districts:
             grids = basic_grids(district)
             ctx.log(f"  {district.name}基础数据 registry at the seed's scale …")
+            started = time.monotonic()
             seed = populate(ctx, grids, seed_plans(grids, ctx), seed_pool(), tags, 10_000_000)
             if seed.persons:
-                ctx.log(f"  {district.name}（{district.code}）: {describe(seed)}")
+                seconds = time.monotonic() - started
+                ctx.log(f"  {district.name}（{district.code}）: {describe(seed)} ({seconds:.0f} s)")
             else:
                 ctx.log(f"  {district.name}（{district.code}）基础数据已存在，跳过 exists, kept")
 

@@ -20,11 +20,7 @@ from shanzhi.core.demo import DemoContext
 
 from .. import identity
 from ..identity import Gender
-from ..models import (
-    Building,
-    Organisation,
-    ResidenceCategory,
-)
+from ..models import Building, Organisation, ResidenceCategory
 from .people import (
     REFERENCE_DATE,
     HouseholdPlan,

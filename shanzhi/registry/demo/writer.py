@@ -1,4 +1,6 @@
-"""Writing drafts of the registry demo to the database."""
+"""Writing the registry demo's grid drafts to the database: persons sealed by
+``services.person_build``, then every table filled with plain multi-row inserts
+(``RowWriter``)."""
 
 from __future__ import annotations
 
@@ -122,7 +124,7 @@ class RowWriter:
                     out.append(value)
             values.append(tuple(out))
         table = self.ops.quote_name(model._meta.db_table)
-        columns = ", ".join(self.ops.quote_name(f.column) for f in fields)
+        columns = ", ".join(self.ops.quote_name(str(f.column)) for f in fields)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

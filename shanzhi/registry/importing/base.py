@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
+from django.db.models import Q
 from django.utils import timezone
 
 from shanzhi.accounts.scope import Scope
@@ -418,6 +419,18 @@ class Handler:
             self.ctx.error(item, column, f"与第 {first} 行的{what}重复。")
             return False
         return True
+
+
+def identity_q(keys: Iterable[tuple[str, str]]) -> Q:
+    """Persons with these (id_type, id_index) pairs, as a filter the unique index
+    (id_type, id_index) answers — ``id_index IN (…)`` alone would scan the table."""
+    by_type: dict[str, list[str]] = {}
+    for id_type, index in keys:
+        by_type.setdefault(id_type, []).append(index)
+    q = Q(pk__in=[])
+    for id_type, indexes in by_type.items():
+        q |= Q(id_type=id_type, id_index__in=indexes)
+    return q
 
 
 def insert_rows(ctx: Context, model: type[models.Model], objs: list[Any]) -> None:

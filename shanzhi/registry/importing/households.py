@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from .. import identity, protection
 from ..identity import IdType
 from ..models import House, Household, HouseholdMember, Person, Relation
-from .base import Context, Handler, Item, as_text, change_records
+from .base import Context, Handler, Item, as_text, change_records, identity_q
 
 RELATION_LABELS = dict(Relation.choices)
 
@@ -92,9 +92,7 @@ class HouseholdHandler(Handler):
             return
         persons = {
             (p.id_type, p.id_index): p
-            for p in Person.objects.filter(id_index__in=[i.key[1] for i in valid]).select_related(
-                "grid"
-            )
+            for p in Person.objects.filter(identity_q(i.key for i in valid)).select_related("grid")
         }
         memberships = {
             m.person_id: m

@@ -23,6 +23,7 @@ from .base import (
     Item,
     as_text,
     change_records,
+    identity_q,
     insert_rows,
     insert_values,
     resolve_locations,
@@ -191,7 +192,8 @@ class PersonHandler(Handler):
         valid = [i for i in items if i.ok]
         if not valid:
             return
-        query = Person.objects.filter(id_index__in=[i.key for i in valid]).select_related("grid")
+        keys = [(i.data["input"].id_type, i.key) for i in valid]
+        query = Person.objects.filter(identity_q(keys)).select_related("grid")
         if self.ctx.writing:
             query = query.select_for_update(of=("self",))
         if any("tags" in i.data for i in valid):

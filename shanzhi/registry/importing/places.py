@@ -12,7 +12,15 @@ from django.db import models
 from .. import identity, protection
 from ..identity import IdType
 from ..models import Building, House, Organisation, Person
-from .base import Handler, Item, as_text, change_records, changed, resolve_locations
+from .base import (
+    Handler,
+    Item,
+    as_text,
+    change_records,
+    changed,
+    identity_q,
+    resolve_locations,
+)
 
 INSERT_BATCH = 1000
 
@@ -188,7 +196,7 @@ class HouseHandler(UpsertHandler):
         owners = {
             (p.id_type, p.id_index): p
             for p in Person.objects.filter(
-                id_index__in=[i.data["owner_key"][1] for i in valid if "owner_key" in i.data]
+                identity_q(i.data["owner_key"] for i in valid if "owner_key" in i.data)
             ).select_related("grid")
         }
         for item in valid:

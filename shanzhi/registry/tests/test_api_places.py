@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shanzhi.areas import coords
 from shanzhi.registry import services
@@ -18,7 +20,7 @@ from shanzhi.registry.models import (
 )
 from shanzhi.testing.api import assert_error, session_client
 
-from .factories import person
+from .factories import person, resident_id
 
 DAY = datetime.date(2026, 3, 1)
 READ_ONLY = ["dispatcher", "mediator", "leader"]
@@ -286,3 +288,77 @@ def test_list_filters(world, places):
     assert ids(client.get("/api/v1/residences/", {"person": a["person"].pk})) == {a["residence"].pk}
     assert ids(client.get("/api/v1/residences/", {"current": "false"})) == set()
     assert ids(client.get("/api/v1/organisations/", {"q": "b超市"})) == {b["organisation"].pk}
+
+
+def test_clear_id_and_phone_appear_in_no_list_or_detail(world):
+    worker = world.grid_worker_a
+    numbers, phones = [], []
+    building = services.building_create(
+        actor=worker, grid=world.grid_a, code="B-1", name="1号楼", address="x", floors=3
+    )
+    people = []
+    for n in range(3):
+        numbers.append(resident_id())
+        phones.append(f"1350000{n:04d}")
+        people.append(
+            person(world, actor=worker, name=f"人{n}", id_number=numbers[-1], phone=phones[-1])
+        )
+    house = services.house_create(actor=worker, building=building, room="101", owner=people[0])
+    household = services.household_create(
+        actor=worker, number="H-1", head=people[0], grid=world.grid_a, from_date=DAY, house=house
+    )
+    services.household_add_member(
+        actor=worker, household=household, person=people[1], relation="spouse", from_date=DAY
+    )
+    residence = services.residence_start(
+        actor=worker, person=people[0], house=house, kind="owner", from_date=DAY
+    )
+    services.organisation_create(
+        actor=worker, grid=world.grid_a, name="店", kind="other", address="x",
+        contact_phone="13500009999",
+    )  # fmt: skip
+    phones.append("13500009999")
+    client = session_client(world.town_officer)
+    urls = [*ENDPOINTS.values(), "/api/v1/persons/", f"/api/v1/persons/{people[0].pk}/",
+            f"/api/v1/houses/{house.pk}/", f"/api/v1/households/{household.pk}/",
+            f"/api/v1/residences/{residence.pk}/", f"/api/v1/buildings/{building.pk}/"]  # fmt: skip
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        for secret in numbers + phones:
+            assert secret.encode() not in response.content, (url, secret)
+    assert people[0].id_masked.encode() in client.get(f"/api/v1/houses/{house.pk}/").content
+
+
+@pytest.mark.parametrize("kind", ENDPOINTS)
+def test_list_query_count_does_not_grow_with_rows(world, kind):
+    worker = world.grid_worker_a
+    client = session_client(world.town_officer)
+    client.get(ENDPOINTS[kind])
+
+    def add(n: int) -> None:
+        building = services.building_create(
+            actor=worker, grid=world.grid_a, code=f"B-{n}", name=f"{n}号楼", address="x",
+            floors=3,
+        )  # fmt: skip
+        house = services.house_create(actor=worker, building=building, room="101")
+        head = person(world, actor=worker, name=f"户主{n}", id_number=resident_id())
+        services.household_create(
+            actor=worker, number=f"H-{n}", head=head, grid=world.grid_a, from_date=DAY,
+            house=house,
+        )  # fmt: skip
+        services.residence_start(actor=worker, person=head, house=house, kind="owner",
+                                 from_date=DAY)  # fmt: skip
+        services.organisation_create(actor=worker, grid=world.grid_a, name=f"店{n}",
+                                     kind="other", address="x")  # fmt: skip
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(ENDPOINTS[kind]).status_code == 200
+        return len(captured)
+
+    add(1)
+    one = queries()
+    for n in range(2, 7):
+        add(n)
+    assert queries() == one <= 8

@@ -6,6 +6,7 @@ them one front door and one help page. Apps register theirs in ``SUBCOMMANDS`` b
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import Any
 
@@ -23,6 +24,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "import persons|households|buildings|houses|organisations from xlsx/CSV (--dry-run)",
     ),
     "rekey": ("registry_rekey", "re-encrypt personal data under the active SM4 key (--dry-run)"),
+    "calendar-seed": (
+        "workdays_seed",
+        "seed the holiday calendar from chinese_calendar (--from/--to; admin years kept)",
+    ),
 }
 
 
@@ -60,7 +65,10 @@ class Command(BaseCommand):
         name = args[0]
         if name not in SUBCOMMANDS:
             raise CommandError(f"未知的子命令 unknown subcommand: {name}")
-        call_command(SUBCOMMANDS[name][0], *args[1:])
+        call_command(
+            SUBCOMMANDS[name][0], *args[1:], stdout=self.stdout._out, stderr=self.stderr._out
+        )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("args", nargs="*")
+        # REMAINDER: everything after the subcommand, options included, goes to the subcommand.
+        parser.add_argument("args", nargs=argparse.REMAINDER)
