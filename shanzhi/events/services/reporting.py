@@ -1,0 +1,360 @@
+"""Intake (信息收集): every channel reports through ``event_report``.
+
+The point is located to its grid (``areas.locate``; GCJ-02 / BD-09 converted to WGS-84), the
+type's attributes are checked (``clean_attributes``, the Open311 service-definition rules),
+the reporter's phone is sealed, a ticket number is drawn from a per-day counter, and — for
+channels where the reporter is a member of the public — a query code is generated, returned
+once in clear and stored only as an HMAC. A grid worker's on-the-spot solution is the same
+call with ``solved_on_spot=True``: reported → fed_back (awaiting verification) at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from shanzhi.accounts.models import Role
+from shanzhi.accounts.scope import scope_for
+from shanzhi.areas import coords
+from shanzhi.areas.locate import OUTSIDE_MESSAGE, locate
+from shanzhi.areas.models import Area, Level
+from shanzhi.core.audit import audit_record
+from shanzhi.registry import identity, protection
+from shanzhi.registry.models import Person
+
+from .. import deadlines, workflow
+from ..models import (
+    AttachmentKind,
+    AttributeDatatype,
+    Channel,
+    Event,
+    EventNumberSequence,
+    EventType,
+    Priority,
+)
+from . import attachments
+from .common import QUERY_CODE_ALPHABET, QUERY_CODE_LENGTH, query_code_index, timeline_write
+from .notifications import dispatchers_for, notify
+from .transitions import event_transition
+
+# Channels where a member of the public reports: they may report without an official post,
+# and they get a query code.
+PUBLIC_CHANNELS = frozenset({Channel.CITIZEN, Channel.OPEN311})
+QUERY_CODE_CHANNELS = PUBLIC_CHANNELS | {Channel.HOTLINE}
+# Channels where the actor reports what they saw themselves (and is the reporter); on the
+# others an official records someone else's report (the caller, the higher office, …).
+SELF_REPORTED_CHANNELS = PUBLIC_CHANNELS | {Channel.GRID_INSPECTION}
+MAX_DESCRIPTION = 2000
+MAX_STRING_ATTRIBUTE = 200
+MAX_TEXT_ATTRIBUTE = 2000
+INTAKE_LEVELS = {"village": Level.VILLAGE, "town": Level.TOWN, "district": Level.DISTRICT}
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    event: Event
+    # The clear query code, to show the reporter once; "" on internal channels.
+    query_code: str
+
+
+# --- attributes (Open311 service definition rules) ----------------------------------------------
+
+
+def _attribute_value(attribute: Any, value: Any) -> Any:
+    datatype = attribute.datatype
+    if datatype in (AttributeDatatype.STRING, AttributeDatatype.TEXT):
+        limit = MAX_STRING_ATTRIBUTE if datatype == AttributeDatatype.STRING else MAX_TEXT_ATTRIBUTE
+        text = str(value).strip()
+        if len(text) > limit:
+            raise ValidationError(_("不能超过 %(n)s 个字。") % {"n": limit})
+        return text
+    if datatype == AttributeDatatype.NUMBER:
+        if isinstance(value, bool):
+            raise ValidationError(_("请填写数字。"))
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise ValidationError(_("请填写数字。")) from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValidationError(_("请填写数字。"))
+        return int(number) if number.is_integer() else number
+    if datatype == AttributeDatatype.DATETIME:
+        parsed = (
+            parse_datetime(str(value).strip())
+            if not isinstance(value, datetime.datetime)
+            else value
+        )
+        if parsed is None:
+            raise ValidationError(_("请填写日期时间，例如 2026-03-02T09:30:00+08:00。"))
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        return parsed.isoformat()
+    keys = attribute.keys
+    if datatype == AttributeDatatype.SINGLE:
+        if str(value) not in keys:
+            raise ValidationError(_("请从列表中选择。"))
+        return str(value)
+    if datatype == AttributeDatatype.MULTI:
+        values = [value] if isinstance(value, str) else list(value)
+        chosen = [str(v) for v in values]
+        if not chosen or any(v not in keys for v in chosen):
+            raise ValidationError(_("请从列表中选择。"))
+        return sorted(set(chosen), key=keys.index)
+    raise ValidationError(_("未知的数据类型。"))
+
+
+def clean_attributes(event_type: EventType, raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The type's attributes checked and normalised; errors keyed ``attributes.<code>``."""
+    raw = dict(raw or {})
+    defined = {a.code: a for a in event_type.attributes.all()}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for code in sorted(set(raw) - set(defined)):
+        errors[f"attributes.{code}"] = [_("该事件类型没有此属性。")]
+    for code, attribute in defined.items():
+        value = raw.get(code)
+        if value is None or value == "" or value == []:
+            if attribute.required:
+                errors[f"attributes.{code}"] = [
+                    _("“%(d)s”为必填项。") % {"d": attribute.description}
+                ]
+            continue
+        try:
+            cleaned[code] = _attribute_value(attribute, value)
+        except ValidationError as exc:
+            errors[f"attributes.{code}"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+# --- pieces of a report --------------------------------------------------------------------------
+
+
+def normalise_contact_phone(value: str) -> str:
+    """A mobile number (11 digits) or a landline such as 0632-4412345; "" stays ""."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return identity.normalise_mobile(value)
+    except ValidationError:
+        landline = re.sub(r"[\s()]", "", value)
+        if re.fullmatch(r"0\d{2,3}-?\d{7,8}", landline):
+            return landline
+    raise ValidationError(_("请填写 11 位手机号或带区号的固定电话。"))
+
+
+def next_number(now: datetime.datetime) -> str:
+    """SZ + local date + a six-digit per-day sequence; the counter row serialises writers."""
+    day = timezone.localdate(now)
+    if not EventNumberSequence.objects.filter(day=day).update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                EventNumberSequence.objects.create(day=day, last=1)
+        except IntegrityError:  # another report created today's row first
+            EventNumberSequence.objects.filter(day=day).update(last=F("last") + 1)
+    last = EventNumberSequence.objects.values_list("last", flat=True).get(day=day)
+    return f"SZ{day:%Y%m%d}{last:06d}"
+
+
+def new_query_code() -> str:
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+
+
+def intake_level() -> int:
+    name = getattr(settings, "SHANZHI_EVENTS_INTAKE_LEVEL", "town")
+    return INTAKE_LEVELS.get(name, Level.TOWN)
+
+
+def intake_area(grid: Area) -> Area:
+    """The area first responsible for dispatch: the grid's ancestor at
+    ``SHANZHI_EVENTS_INTAKE_LEVEL`` ("village", "town" — the default — or "district"), or
+    its nearest ancestor above that level when the grid hangs higher (a dedicated grid)."""
+    target = intake_level()
+    ancestors = list(Area.objects.filter(pk__in=grid.ancestor_ids()).order_by("-level"))
+    for area in ancestors:  # deepest first
+        if area.level <= target:
+            return area
+    return ancestors[-1] if ancestors else grid
+
+
+def _resolve_type(value: EventType | str | int) -> EventType | None:
+    qs = EventType.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
+    if isinstance(value, EventType):
+        return qs.filter(pk=value.pk).first()
+    if isinstance(value, int):
+        return qs.filter(pk=value).first()
+    return qs.filter(code=str(value or "").strip()).first()
+
+
+def _is_public_only(scope: Any) -> bool:
+    """A member of the public: no post but the citizen's."""
+    return not (scope.roles - {Role.CITIZEN}) and not scope.is_all
+
+
+@transaction.atomic
+def event_report(
+    *,
+    actor: Any,
+    channel: str,
+    type: EventType | str | int,
+    description: str,
+    lon: Any,
+    lat: Any,
+    crs: str = coords.WGS84,
+    title: str = "",
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    person: Person | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    photos: Iterable[Any] = (),
+    priority: int | None = None,
+    solved_on_spot: bool = False,
+    feedback: str = "",
+    after_photos: Iterable[Any] = (),
+) -> ReportResult:
+    """Report an event. ``actor`` may be None only on public channels (the portal, Open311).
+
+    Members of the public (no post, or only the citizen's) report on public channels and
+    public types anywhere inside the system; officials need ``events.report`` and report in
+    their own subtrees, on any channel. ``solved_on_spot`` (网格员自行处置, with ``feedback``
+    and optional ``after_photos``) takes the event straight to 已反馈待核查.
+    Errors: ValidationError keyed by field; PermissionDenied.
+    """
+    scope = scope_for(actor)
+    public = actor is None or _is_public_only(scope)
+    if actor is not None and not scope.can("events.report"):
+        raise PermissionDenied(_("您没有上报事件的权限。"))
+    errors: dict[str, list[str]] = {}
+    phone, cleaned_attributes = "", {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("未知的来源渠道。")]
+    elif public and channel not in PUBLIC_CHANNELS:
+        errors["channel"] = [_("群众只能通过群众上报渠道提交。")]
+    event_type = _resolve_type(type)
+    if event_type is None or (public and not event_type.is_open_to_public):
+        errors["type"] = [_("未知的事件类型（请选择事件小类）。")]
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("请描述事件情况。")]
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = [_("不能超过 %(n)s 个字。") % {"n": MAX_DESCRIPTION}]
+    try:
+        phone = normalise_contact_phone(reporter_phone)
+    except ValidationError as exc:
+        errors["reporter_phone"] = exc.messages
+    if priority is not None and priority not in Priority.values:
+        errors["priority"] = [_("优先级无效。")]
+    if solved_on_spot and not feedback.strip():
+        errors["feedback"] = [_("请填写处置情况。")]
+    if event_type is not None:
+        try:
+            cleaned_attributes = clean_attributes(event_type, attributes)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    try:
+        located = locate(lon, lat, crs=crs)
+    except ValidationError as exc:
+        errors["location"] = exc.messages
+        located = None
+    if located is not None and not located.inside:
+        errors["location"] = [OUTSIDE_MESSAGE]
+    if errors or event_type is None or located is None:
+        raise ValidationError(errors)
+    grid_ref = located.grid or located.other_grids[0]
+    grid = Area.objects.get(pk=grid_ref.id)
+    if not public and not scope.contains_path(grid.path):
+        raise PermissionDenied(_("该位置不在您的管辖范围内。"))
+    if person is not None and (public or not scope.contains_path(person.grid.path)):
+        raise ValidationError({"person": [_("关联人员不在您的管辖范围内。")]})
+    prepared = attachments.attachments_prepare(photos)
+
+    now = timezone.now()
+    self_reported = channel in SELF_REPORTED_CHANNELS and actor is not None
+    sealed = protection.seal_phone(phone)
+    number = next_number(now)
+    query_code = new_query_code() if channel in QUERY_CODE_CHANNELS else ""
+    clock = deadlines.start_clock(event_type, workflow.STEP_OF_STATE[workflow.REPORTED], now)
+    event = Event.objects.create(
+        number=number,
+        query_code_index=query_code_index(number, query_code) if query_code else "",
+        type=event_type,
+        title=(title or "").strip()[:100] or description[:30],
+        description=description,
+        channel=channel,
+        state=workflow.REPORTED,
+        priority=priority or event_type.priority,
+        grid=grid,
+        lon=located.lon,
+        lat=located.lat,
+        address=(address or "").strip()[:200],
+        reporter=actor if self_reported else None,
+        reporter_name=(reporter_name or "").strip()[:50]
+        or (actor.display_name if self_reported else ""),
+        reporter_phone_enc=sealed.enc,
+        reporter_phone_index=sealed.index,
+        reporter_phone_masked=sealed.masked,
+        person=person,
+        attributes=cleaned_attributes,
+        handling_area=intake_area(grid),
+        reported_at=now,
+        **clock.as_fields(),
+    )
+    entry = timeline_write(
+        event=event,
+        actor=actor,
+        transition="report",
+        from_state="",
+        to_state=workflow.REPORTED,
+        data={
+            "channel": channel,
+            "due_at": clock.due_at.isoformat() if clock.due_at else None,
+            **({"calendar_warning": clock.calendar_warning} if clock.calendar_warning else {}),
+        },
+        at=now,
+    )
+    audit_record(action="events.report", actor=actor, obj=event, detail={"channel": channel})
+    if not solved_on_spot:
+        notify(
+            event=event,
+            subject=_("新事件 %(n)s：%(t)s") % {"n": number, "t": event_type.name},
+            body=description[:200],
+            users=dispatchers_for(event.handling_area),
+            exclude=actor,
+        )
+    stored = attachments.attachments_store(
+        event=event,
+        prepared=prepared,
+        kind=AttachmentKind.REPORT,
+        actor=actor,
+        entry=entry,
+        now=now,
+    )
+    if solved_on_spot:
+        try:
+            event = event_transition(
+                actor=actor,
+                event=event,
+                transition="solve_on_spot",
+                version=event.version,
+                comment=feedback,
+                photos=list(after_photos),
+            )
+        except Exception:
+            attachments.attachment_files_delete(stored)
+            raise
+    return ReportResult(event=event, query_code=query_code)
