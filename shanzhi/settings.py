@@ -295,6 +295,8 @@ SHANZHI_VERSION = "0.1.0"
 SHANZHI_MAP_TILE_URL = _TILE_URL
 SHANZHI_MAP_TILE_ATTRIBUTION = os.environ.get("SHANZHI_MAP_TILE_ATTRIBUTION", "")
 SHANZHI_DEMO_PASSWORD = os.environ.get("SHANZHI_DEMO_PASSWORD", "Shanzhi-Demo-2026")
+# The Open311 api_key of the demo's API client (printed by `make run`).
+SHANZHI_DEMO_API_KEY = os.environ.get("SHANZHI_DEMO_API_KEY", "shanzhi-demo-open311-key")
 # Office hours on working days (Asia/Shanghai) for time limits counted in working hours.
 SHANZHI_OFFICE_HOURS = os.environ.get("SHANZHI_OFFICE_HOURS", "08:30-12:00,13:30-17:30")
 # Largest GeoJSON boundary file accepted by import (bytes).

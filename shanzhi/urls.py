@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("shanzhi.accounts.api_urls")),
     path("", include("shanzhi.areas.api_urls")),
     path("", include("shanzhi.registry.api_urls")),
+    path("", include("shanzhi.events.api_urls")),
 ]
 
 urlpatterns = [
@@ -22,7 +23,10 @@ urlpatterns = [
     path("accounts/", include("shanzhi.accounts.urls")),
     path("areas/", include("shanzhi.areas.urls")),
     path("registry/", include("shanzhi.registry.urls")),
+    path("events/", include("shanzhi.events.urls")),
+    path("portal/", include("shanzhi.events.portal_urls")),
     path("api/v1/", include(api_v1)),
+    path("open311/v2/", include("shanzhi.events.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

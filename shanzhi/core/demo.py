@@ -32,6 +32,7 @@ DEMO_PARTS: tuple[str, ...] = (
     "shanzhi.areas.demo",
     "shanzhi.accounts.demo",
     "shanzhi.registry.demo",
+    "shanzhi.events.demo",
 )
 
 SCALES = ("small", "seed")

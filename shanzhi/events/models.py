@@ -607,3 +607,32 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.get_kind_display()} {self.sha256[:12]}"
+
+
+class ApiClient(models.Model):
+    """An outside system that reports through Open311 (``api_key``). Only the SHA-256 digest of
+    its key is stored (as ``accounts.ApiToken``); the key is shown once, when it is issued."""
+
+    name = models.CharField(_("名称 name"), max_length=100)
+    prefix = models.CharField(_("前缀 prefix"), max_length=12, db_index=True)
+    digest = models.CharField(_("摘要 digest"), max_length=64, unique=True, editable=False)
+    contact = models.CharField(_("联系人 contact"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("有效 active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("创建人 created by"),
+    )
+    created_at = models.DateTimeField(_("创建时间 created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用 last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口客户端 API client (Open311)")
+        verbose_name_plural = _("接口客户端 API clients (Open311)")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -310,3 +310,46 @@ def event_types(*, public_only: bool = False) -> QuerySet[EventType]:
     if public_only:
         qs = qs.filter(is_public=True).exclude(parent__is_public=False)
     return qs.prefetch_related("attributes").order_by("code")
+
+
+def nearby_open_events(
+    *,
+    user: Any,
+    type_code: str,
+    lon: float,
+    lat: float,
+    radius_m: float = 200,
+    limit: int = 5,
+) -> list[Event]:
+    """Open events of the same 小类 within ``radius_m`` of a WGS-84 point that the user may
+    see, nearest first (the hotline's duplicate hint). A bounding box narrows the query; the
+    exact distance (haversine) is computed for the few rows inside it."""
+    import math
+
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    candidates = (
+        Event.objects.filter(
+            visible_q(user),
+            type__code=type_code,
+            state__in=workflow.OPEN_STATES,
+            lat__range=(lat - dlat, lat + dlat),
+            lon__range=(lon - dlon, lon + dlon),
+        )
+        .select_related("type", "grid")
+        .order_by("-reported_at")[:50]
+    )
+
+    def distance(event: Event) -> float:
+        p1, p2 = math.radians(lat), math.radians(event.lat)
+        dp, dl = p2 - p1, math.radians(event.lon - lon)
+        a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+    near = []
+    for event in candidates:
+        event.distance_m = round(distance(event))  # type: ignore[attr-defined]
+        if event.distance_m <= radius_m:  # type: ignore[attr-defined]
+            near.append(event)
+    near.sort(key=lambda e: e.distance_m)  # type: ignore[attr-defined]
+    return near[:limit]

@@ -5,11 +5,13 @@
   ``event_<transition>`` shortcuts; ``EventConflict`` (stale version → HTTP 409);
 - ``attachments``: photo checks, EXIF stripping, storage;
 - ``notifications``: the outbox and its channel adapters;
-- ``catalogue``: the default event catalogue (``catalogue_seed``).
+- ``catalogue``: the default event catalogue (``catalogue_seed``);
+- ``clients``: Open311 API clients (``api_client_create`` / ``_revoke`` / ``_authenticate``).
 """
 
 from .attachments import attachment_prepare, attachments_prepare
 from .catalogue import catalogue_seed
+from .clients import api_client_authenticate, api_client_create, api_client_revoke
 from .notifications import notification_mark_read
 from .reporting import ReportResult, clean_attributes, event_report
 from .transitions import (
@@ -39,6 +41,9 @@ from .transitions import (
 __all__ = [
     "EventConflict",
     "ReportResult",
+    "api_client_authenticate",
+    "api_client_create",
+    "api_client_revoke",
     "attachment_prepare",
     "attachments_prepare",
     "catalogue_seed",

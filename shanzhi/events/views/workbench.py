@@ -1,0 +1,261 @@
+"""The workbench: "my to-do" (我的待办), the event detail with its actions, dispatch (派遣),
+photos served through the event's scope, and the in-app notifications (the outbox)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shanzhi.accounts.models import Department
+from shanzhi.areas.models import Area, Level
+from shanzhi.areas.selectors import grid_list
+from shanzhi.workdays.calendar import calendar_warning
+
+from .. import deadlines, selectors, services, workflow
+from ..forms import OWN_PAGE, DispatchForm, TodoFilterForm, TransitionForm, apply_service_errors
+from ..models import Event, Notification
+from . import conflict_response, require
+
+PAGE_SIZE = 25
+TODO_LABELS = {
+    "to_accept": gettext_lazy("待受理"),
+    "to_dispatch": gettext_lazy("待派遣"),
+    "extensions": gettext_lazy("待审批延期"),
+    "to_sign": gettext_lazy("待签收"),
+    "in_hand": gettext_lazy("处置中"),
+    "to_verify": gettext_lazy("待核查"),
+    "to_evaluate": gettext_lazy("待评价"),
+    "overdue": gettext_lazy("已超期"),
+}
+TIMELINE_LABELS = {"report": gettext_lazy("上报")}
+TODO_FILTERS = {
+    "to_accept": "state=reported",
+    "to_dispatch": "state=accepted",
+    "to_sign": "state=dispatched",
+    "in_hand": "state=in_progress",
+    "to_verify": "state=fed_back",
+    "to_evaluate": "state=closed",
+    "overdue": "level=yellow",
+}
+
+
+@login_required
+@require_GET
+def todo(request: HttpRequest) -> HttpResponse:
+    """我的待办: counts by what the user may do, and the filtered list (htmx: only the list)."""
+    require(request, "events.view")
+    types = selectors.event_types()
+    form = TodoFilterForm(
+        request.GET or None,
+        types=types,
+        grids=grid_list(user=request.user).values_list("pk", "name"),
+    )
+    filters = form.filters() if form.is_valid() else {"open_only": True}
+    page = Paginator(selectors.event_list(user=request.user, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": params.urlencode(),
+        "calendar_warning": calendar_warning(e.step_due_at for e in rows),
+    }
+    if getattr(request, "htmx", False):
+        response = render(request, "events/_todo_results.html", context)
+    else:
+        counts = selectors.todo_counts(user=request.user)
+        context["counts"] = [
+            {"key": k, "label": TODO_LABELS[k], "count": v, "filter": TODO_FILTERS.get(k, "")}
+            for k, v in counts.items()
+            if k in TODO_LABELS
+        ]
+        response = render(request, "events/todo.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def detail_context(request: HttpRequest, event: Event, **extra: Any) -> dict[str, Any]:
+    actions = selectors.event_actions(user=request.user, event=event)
+    forms = [
+        (
+            spec,
+            extra.pop(f"form_{spec.name}", None)
+            or TransitionForm(initial={"version": event.version}, spec=spec, prefix=spec.name),
+        )
+        for spec in actions
+        if spec.name not in OWN_PAGE
+    ]
+    can_dispatch = any(spec.name == "dispatch" for spec in actions)
+    states = dict(workflow.State.choices)
+    timeline = [
+        {
+            "entry": t,
+            "label": TIMELINE_LABELS.get(t.transition)
+            or getattr(workflow.TRANSITIONS.get(t.transition), "label", t.transition),
+            "state": states.get(t.to_state, "") if t.to_state != t.from_state else "",
+        }
+        for t in event.timeline.all()
+    ]
+    return {
+        "event": event,
+        "level": deadlines.level_of(event, timezone.now()),
+        "timeline": timeline,
+        "photos": list(event.attachments.all()),
+        "action_forms": forms,
+        "can_dispatch": can_dispatch,
+        "tile_url": settings.SHANZHI_MAP_TILE_URL,
+        "tile_attribution": settings.SHANZHI_MAP_TILE_ATTRIBUTION,
+        "calendar_warning": calendar_warning([event.step_due_at]),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = selectors.event_get(user=request.user, pk=pk)
+    return render(request, "events/detail.html", detail_context(request, event))
+
+
+@login_required
+@require_POST
+def event_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Fire one transition from its form on the detail page."""
+    event = selectors.event_get(user=request.user, pk=pk)
+    spec = workflow.TRANSITIONS.get(name)
+    if spec is None or name in OWN_PAGE:
+        raise Http404(_("未知的操作。"))
+    form = TransitionForm(request.POST, request.FILES, spec=spec, prefix=name)
+    if form.is_valid():
+        try:
+            services.event_transition(
+                actor=request.user,
+                event=event,
+                transition=name,
+                version=form.cleaned_data["version"],
+                **form.service_data(),
+            )
+        except services.EventConflict as exc:
+            return conflict_response(request, str(exc), event)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已%(t)s。") % {"t": spec.label})
+            return redirect("events:detail", pk=event.pk)
+    context = detail_context(request, event, **{f"form_{name}": form, "open_action": name})
+    return render(request, "events/detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
+    """派遣: the catalogue's suggested department preselected as lead; assisting ones."""
+    require(request, "events.dispatch")
+    event = selectors.event_get(user=request.user, pk=pk)
+    suggested = selectors.suggest_departments(event=event)
+    handling = event.handling_area
+    departments = Department.objects.filter(
+        is_active=True, area__path__startswith=handling.path
+    ).select_related("area")
+    # 属地办理: the levels below the handling area down to villages, and the event's own grid.
+    areas = Area.objects.filter(
+        Q(path__startswith=handling.path, level__lte=Level.VILLAGE) | Q(pk=event.grid_id),
+        is_active=True,
+    ).exclude(pk=handling.pk)
+    initial = {"version": event.version, "lead_department": suggested[0].pk if suggested else None}
+    form = DispatchForm(request.POST or None, initial=initial, departments=departments, areas=areas)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_dispatch(
+                actor=request.user,
+                event=event,
+                version=form.cleaned_data["version"],
+                lead_department=form.cleaned_data["lead_department"],
+                assist_departments=form.cleaned_data["assist_departments"],
+                area=form.cleaned_data["area"],
+                comment=form.cleaned_data["comment"],
+            )
+        except services.EventConflict as exc:
+            return conflict_response(request, str(exc), event)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已派遣。"))
+            return redirect("events:detail", pk=event.pk)
+    if request.method == "POST":
+        status = 400
+    escalate = workflow.TRANSITIONS["escalate"]
+    can_escalate = any(
+        s.name == "escalate" for s in selectors.event_actions(user=request.user, event=event)
+    )
+    context = {
+        "event": event,
+        "form": form,
+        "suggested": suggested,
+        "escalate_form": TransitionForm(
+            initial={"version": event.version}, spec=escalate, prefix="escalate"
+        )
+        if can_escalate
+        else None,
+        "calendar_warning": calendar_warning([event.step_due_at]),
+    }
+    return render(request, "events/dispatch.html", context, status=status)
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, pk: int, attachment_pk: int, size: str = "") -> FileResponse:
+    """A photo, streamed only to users who may see its event (else 404)."""
+    event = selectors.event_get(user=request.user, pk=pk)
+    photo = next((a for a in event.attachments.all() if a.pk == attachment_pk), None)
+    if photo is None:
+        raise Http404(_("照片不存在。"))
+    name = photo.thumbnail.name if size == "thumb" and photo.thumbnail else photo.file.name
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("照片不存在。")) from exc
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """站内消息: the user's own outbox rows, newest first."""
+    page = Paginator(selectors.notification_list(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "events/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(Notification, pk=pk, recipient_id=request.user.pk)
+    services.notification_mark_read(actor=request.user, notification=notification)
+    if notification.event_id:
+        return redirect("events:detail", pk=notification.event_id)
+    return redirect("events:notifications")
