@@ -260,18 +260,39 @@ OPEN_STATES_SPREAD: tuple[tuple[str, int], ...] = (
 )
 
 
-@functools.lru_cache(maxsize=4096)
-def _day_end(day: datetime.date, days: int) -> datetime.datetime:
-    return workdays.add_working_days(day, days)
+class Clocks:
+    """Step deadlines as ``deadlines`` computes them, on one calendar object (the module
+    functions check the calendar's revision on every call; 770,000 events would make that
+    millions of queries). Day-based limits depend only on the start day: memoised."""
 
+    def __init__(self) -> None:
+        self.calendar = workdays.work_calendar()
+        self.warn = deadlines.warn_fraction()
+        self.red_days = deadlines.red_card_days()
+        self.day_end = functools.lru_cache(maxsize=8192)(self._day_end)
 
-def _due(event_type: EventType, step: str, start: datetime.datetime) -> datetime.datetime:
-    if step in ("handle", "verify"):
-        days = event_type.handle_days if step == "handle" else event_type.verify_days
-        return _day_end(start.astimezone(workdays.CALENDAR_TZ).date(), days)
-    due = deadlines.step_due(event_type, step, start)
-    assert due is not None  # noqa: S101 - accept and dispatch always have limits
-    return due
+    def _day_end(self, day: datetime.date, days: int) -> datetime.datetime:
+        return self.calendar.add_working_days(day, days)
+
+    def due(self, event_type: EventType, step: str, start: datetime.datetime) -> datetime.datetime:
+        local = start.astimezone(workdays.CALENDAR_TZ)
+        if step == "handle":
+            return self.day_end(local.date(), event_type.handle_days)
+        if step == "verify":
+            return self.day_end(local.date(), event_type.verify_days)
+        hours = event_type.accept_hours if step == "accept" else event_type.dispatch_hours
+        return self.calendar.add_working_hours(start, hours)
+
+    def fields(self, event_type: EventType, step: str, start: datetime.datetime) -> dict[str, Any]:
+        due = self.due(event_type, step, start)
+        red = self.day_end(due.astimezone(workdays.CALENDAR_TZ).date(), self.red_days)
+        return {
+            "step": step,
+            "step_started_at": start,
+            "step_due_at": due,
+            "step_warn_at": start + (due - start) * self.warn,
+            "step_red_at": red,
+        }
 
 
 def _attributes(event_type: EventType) -> dict[str, Any]:
@@ -339,6 +360,7 @@ def _seed_chunk(
     types: list[EventType],
 ) -> None:
     rng = ctx.rng("events", "seed", offset)
+    clocks = Clocks()
     out = RowWriter()
     now = out.now
     year_ago = now - datetime.timedelta(days=365)
@@ -451,7 +473,7 @@ def _seed_chunk(
                 if department is not None:
                     row["handling_area_id"] = district.pk  # escalated to the district first
                 row["dispatched_at"] = dispatched
-                handle_due = _due(event_type, "handle", dispatched)
+                handle_due = clocks.due(event_type, "handle", dispatched)
                 clock_step, clock_start = "handle", dispatched
                 assignment = {
                     "event_id": event_id,
@@ -506,18 +528,7 @@ def _seed_chunk(
                                  Satisfaction.UNSATISFIED], [85, 11, 4],
                             )[0]  # fmt: skip
         if clock_step:
-            due = _due(event_type, clock_step, clock_start)
-            row.update(
-                deadlines.clock_until(clock_step, clock_start, due).as_fields()
-                if clock_step in ("accept", "dispatch")
-                else {
-                    "step": clock_step,
-                    "step_started_at": clock_start,
-                    "step_due_at": due,
-                    "step_warn_at": clock_start + (due - clock_start) * 0.8,
-                    "step_red_at": _day_end(due.astimezone(workdays.CALENDAR_TZ).date(), 3),
-                }
-            )
+            row.update(clocks.fields(event_type, clock_step, clock_start))
         row["updated_at"] = row["closed_at"] or row["fed_back_at"] or reported
         events.append(row)
     out.insert(Event, events)

@@ -122,3 +122,31 @@ def test_citizen_report_to_rating_closes_the_loop(phone, browser, browser_world,
     assert event.attachments.count() == 2
     phone.assert_clean()
     browser.assert_clean()
+
+
+def test_grid_worker_reports_on_a_phone_with_my_location_and_solves_on_the_spot(
+    phone, browser_world, tmp_path
+):
+    services.catalogue_seed()
+    photo = tmp_path / "before.png"
+    Image.new("RGB", (40, 30), (160, 60, 30)).save(photo, format="PNG")
+    page = phone.page
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"longitude": 117.12, "latitude": 34.62})
+    log_in(phone, "grid_worker_a")
+    page.goto(phone.url("/events/inspection/"))
+    assert page.locator("#id_photos").get_attribute("capture") == "environment"
+    page.set_input_files("#id_photos", str(photo))
+    page.click('[data-action="use-location"]')
+    expect(page.locator("#id_lon")).to_have_value("117.120000")
+    expect(page.locator("#id_lat")).to_have_value("34.620000")
+    page.select_option("#id_type", STREET_TYPE)
+    page.fill("#id_description", "东村路口有人占道经营。")
+    page.check("#id_solved_on_spot")
+    page.fill("#id_feedback", "已劝离。")
+    page.click('[data-action="report"]')
+    expect(page.locator("#sz-event-state")).to_have_text("已反馈待核查")
+    event = Event.objects.get()
+    assert event.channel == "grid_inspection" and event.grid_id == browser_world.grid_a.pk
+    assert event.solved_on_spot
+    phone.assert_clean()

@@ -14,20 +14,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shanzhi.accounts.scope import scope_for
 
 CAPABILITY_MESSAGES = {
-    "events.view": "您没有查看事件的权限。",
-    "events.report": "您没有上报事件的权限。",
-    "events.dispatch": "您没有调度事件的权限。",
+    "events.view": gettext_lazy("您没有查看事件的权限。"),
+    "events.report": gettext_lazy("您没有上报事件的权限。"),
+    "events.dispatch": gettext_lazy("您没有调度事件的权限。"),
 }
 
 
 def require(request: HttpRequest, capability: str) -> None:
     """403 unless the user's posts grant ``capability`` (accounts.scope)."""
     if not scope_for(request.user).can(capability):
-        raise PermissionDenied(_(CAPABILITY_MESSAGES.get(capability, "您没有此项权限。")))
+        raise PermissionDenied(str(CAPABILITY_MESSAGES.get(capability) or _("您没有此项权限。")))
 
 
 def conflict_response(request: HttpRequest, message: str, event: Any = None) -> HttpResponse:
