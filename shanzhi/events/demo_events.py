@@ -1,10 +1,11 @@
 """Demo events (see core/demo.py and events/demo.py).
 
-- **Small** (``make run``): about 150 events in 薛城区's showcase town (常庄街道), in every
-  state, each taken through the real services (``event_report``, ``event_transition``), so
+- **Small** (``make run``): 60 events in 薛城区's showcase town, in every state, each taken
+  through the real services (``event_report``, ``event_transition``), so
   timelines, step clocks, assignments and notifications are what the app writes. The services
   read the time from ``timezone.now``; the demo moves that clock over the last 60 days so
-  events have a history (some handled late, some re-opened).
+  events have a history (some handled late, some re-opened). Plus 300 events of the last 12
+  months across a small 薛城区, written like the seed (below), so the indicators have a year.
 - **Seed** (``--scale seed``): 770,000 events over the last 12 months across 薛城区's basic
   grids, written with ``RowWriter`` (COPY on PostgreSQL): events, one lead assignment per
   handled event and a minimal timeline (report, feedback with ``ended_step`` — whether the
@@ -34,6 +35,7 @@ from django.utils import timezone
 from shanzhi.accounts.models import Department, User
 from shanzhi.areas.models import Area, GridKind, Level
 from shanzhi.core.demo import DemoContext
+from shanzhi.registry.demo.places import is_seed_sized
 from shanzhi.registry.demo.writer import RowWriter
 from shanzhi.workdays import calendar as workdays
 
@@ -55,7 +57,8 @@ DEMO_REPORTER = "演示数据"
 SEED_REPORTER = "演示数据（批量）"
 XUECHENG = "370403"
 SHOWCASE_TOWN = "370403001"
-SMALL_EVENTS = 150
+SMALL_EVENTS = 60  # through the services (≈ 0.25 s each)
+SMALL_HISTORY = 300  # a year's history for the indicators, written like the seed
 SEED_EVENTS = 770_000
 SEED_CHUNK = 50_000
 
@@ -72,8 +75,6 @@ def prepare(ctx: DemoContext) -> None:
     """Remove the small demo's events from a small 薛城区 that ``--scale seed`` replaces."""
     if ctx.scale != "seed":
         return
-    from shanzhi.registry.demo.places import is_seed_sized
-
     district = Area.objects.filter(code=XUECHENG, level=Level.DISTRICT).first()
     if district is None or is_seed_sized(district):
         return
@@ -172,7 +173,13 @@ def build_small(ctx: DemoContext) -> None:
             )
         _advance(result.event, kind, start, users, department, rng)
         made += 1
-    ctx.log(f"  演示事件 demo events: {made} ({time.monotonic() - started:.1f} s)")
+    history = 0
+    if town.parent is not None and not is_seed_sized(town.parent):  # else the seed has a year
+        history = bulk_events(ctx, total=SMALL_HISTORY, reporter_name=DEMO_REPORTER, key="small")
+    ctx.log(
+        f"  演示事件 demo events: {made} through the services, {history} history "
+        f"({time.monotonic() - started:.1f} s)"
+    )
 
 
 SMALL_USERS = ("admin", "xc_dispatcher", "dept_handler", "town_officer", "citizen", "gw_a", "gw_b")
@@ -314,9 +321,14 @@ def build_seed(ctx: DemoContext) -> None:
     if Event.objects.filter(reporter_name=SEED_REPORTER).exists():
         ctx.log("  薛城区事件 seed events: 已存在，跳过 exist, kept")
         return
+    bulk_events(ctx, total=SEED_EVENTS, reporter_name=SEED_REPORTER, key="seed")
+
+
+def bulk_events(ctx: DemoContext, *, total: int, reporter_name: str, key: str) -> int:
+    """``total`` events over the last 12 months across 薛城区's basic grids, in chunks."""
     district = Area.objects.filter(code=XUECHENG, level=Level.DISTRICT).first()
     if district is None:
-        return
+        return 0
     grids = list(
         Area.objects.filter(
             path__startswith=district.path, level=Level.GRID, kind=GridKind.BASIC, is_active=True
@@ -332,16 +344,23 @@ def build_seed(ctx: DemoContext) -> None:
         .order_by("code")
     )
     if not grids or not departments or not types:
-        return
-    ctx.log(f"  薛城区事件 seed events: {SEED_EVENTS} over 12 months …")
+        return 0
+    big = total > SEED_CHUNK
+    if big:
+        ctx.log(f"  薛城区事件 seed events: {total} over 12 months …")
     started = time.monotonic()
     written = 0
-    for chunk_start in range(0, SEED_EVENTS, SEED_CHUNK):
-        count = min(SEED_CHUNK, SEED_EVENTS - chunk_start)
-        _seed_chunk(ctx, chunk_start, count, district, grids, departments, types)
+    for chunk_start in range(0, total, SEED_CHUNK):
+        count = min(SEED_CHUNK, total - chunk_start)
+        _seed_chunk(
+            ctx, chunk_start, count, district, grids, departments, types, reporter_name, key
+        )
         written += count
-        ctx.log(f"    … {written} events ({time.monotonic() - started:.0f} s)")
-    ctx.log(f"  薛城区事件 seed events: {written} ({time.monotonic() - started:.0f} s)")
+        if big:
+            ctx.log(f"    … {written} events ({time.monotonic() - started:.0f} s)")
+    if big:
+        ctx.log(f"  薛城区事件 seed events: {written} ({time.monotonic() - started:.0f} s)")
+    return written
 
 
 def _type_weights(types: list[EventType]) -> list[float]:
@@ -358,8 +377,10 @@ def _seed_chunk(
     grids: list[Area],
     departments: list[Department],
     types: list[EventType],
+    reporter_name: str,
+    key: str,
 ) -> None:
-    rng = ctx.rng("events", "seed", offset)
+    rng = ctx.rng("events", key, offset)
     clocks = Clocks()
     out = RowWriter()
     now = out.now
@@ -429,7 +450,7 @@ def _seed_chunk(
             "lat": (grid.centroid_lat or 34.79) + rng.uniform(-0.002, 0.002),
             "address": "",
             "reporter_id": None,
-            "reporter_name": SEED_REPORTER,
+            "reporter_name": reporter_name,
             "reporter_phone_enc": "",
             "reporter_phone_index": "",
             "reporter_phone_masked": "",

@@ -55,8 +55,8 @@ class Tag(models.Model):
 
 class Person(models.Model):
     name = models.CharField(_("姓名 name"), max_length=50)
-    name_pinyin = models.CharField(_("姓名拼音 pinyin"), max_length=120, db_index=True)
-    name_initials = models.CharField(_("拼音首字母 pinyin initials"), max_length=30, db_index=True)
+    name_pinyin = models.CharField(_("姓名拼音 pinyin"), max_length=120)
+    name_initials = models.CharField(_("拼音首字母 pinyin initials"), max_length=30)
     gender = models.CharField(_("性别 gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期 birth date"), null=True, blank=True)
     ethnicity = models.CharField(_("民族 ethnicity"), max_length=20, default="汉族")
@@ -130,6 +130,21 @@ class Person(models.Model):
             ),
         ]
         indexes = [
+            # Name search is a prefix match (surname first, or pinyin/initials): pattern-ops
+            # indexes let PostgreSQL answer LIKE 'x%' from the index under any collation.
+            models.Index(
+                fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["name_pinyin"],
+                name="person_pinyin_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["name_initials"],
+                name="person_initials_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(fields=["grid", "name"], name="person_grid_name"),
             models.Index(fields=["grid", "residence_category"], name="person_grid_category"),
         ]

@@ -665,3 +665,19 @@ def test_grid_worker_b_cannot_edit_grid_a_resident(client, world, people):
     assert response.status_code == 404
     people[0].refresh_from_db()
     assert people[0].occupation == "" and ChangeRecord.objects.count() == 0
+
+
+def test_export_link_keeps_filters_but_never_an_id_number(client, world, people):
+    client = login(client, world.town_officer)
+    by_id = client.post(reverse("registry:person_list"), {"q": ID_A.lower()}).content.decode()
+    link = by_id.split('data-action="export-persons"')[0].rsplit("href=", 1)[1]
+    assert ID_A.lower() not in link and ID_A not in link
+    by_category = client.get(reverse("registry:person_list"), {"category": "registered"})
+    html = by_category.content.decode()
+    link = html.split('data-action="export-persons"')[0].rsplit("href=", 1)[1]
+    assert "category=registered" in link
+
+
+def test_export_link_hidden_without_export_capability(client, world, people):
+    html = login(client, world.mediator).get(reverse("registry:person_list")).content.decode()
+    assert 'data-action="export-persons"' not in html

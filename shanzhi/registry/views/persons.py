@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -84,6 +85,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "search_note": form.exact_search_note(filters),
         "can_collect": scope_for(request.user).can("registry.collect"),
+        "export_query": _export_query(form),
     }
     return render_list(
         request, "registry/person_list.html", "registry/_person_results.html", context
@@ -206,3 +208,14 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "cancel_url": reverse("registry:person_detail", args=[person.pk]),
     }
     return render(request, "registry/form.html", context, status=status)
+
+
+def _export_query(form: PersonFilterForm) -> str:
+    """The list's filters as a query string for the export link. An exact ID or phone search
+    is left out: those values must never appear in a URL."""
+    data = {k: v for k, v in form.data.items() if v and k not in ("page", "csrfmiddlewaretoken")}
+    query = data.get("q", "")
+    if data.get("search_by") in ("id_number", "phone") or any(c.isdigit() for c in query):
+        data.pop("q", None)
+        data.pop("search_by", None)
+    return urlencode(data)
