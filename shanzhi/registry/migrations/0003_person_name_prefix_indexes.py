@@ -5,34 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('areas', '0001_initial'),
-        ('registry', '0002_importjob_exportjob'),
+        ("areas", "0001_initial"),
+        ("registry", "0002_importjob_exportjob"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='person',
-            name='name_initials',
-            field=models.CharField(max_length=30, verbose_name='拼音首字母 pinyin initials'),
+            model_name="person",
+            name="name_initials",
+            field=models.CharField(max_length=30, verbose_name="拼音首字母 pinyin initials"),
         ),
         migrations.AlterField(
-            model_name='person',
-            name='name_pinyin',
-            field=models.CharField(max_length=120, verbose_name='姓名拼音 pinyin'),
+            model_name="person",
+            name="name_pinyin",
+            field=models.CharField(max_length=120, verbose_name="姓名拼音 pinyin"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name'], name='person_name_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="person",
+            index=models.Index(
+                fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name_pinyin'], name='person_pinyin_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="person",
+            index=models.Index(
+                fields=["name_pinyin"],
+                name="person_pinyin_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name_initials'], name='person_initials_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="person",
+            index=models.Index(
+                fields=["name_initials"],
+                name="person_initials_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ),
     ]
