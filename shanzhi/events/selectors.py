@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from shanzhi.accounts.models import Department
 from shanzhi.accounts.scope import Scope, scope_for
-from shanzhi.areas.models import Area
+from shanzhi.areas.models import Area, Level
 
 from . import deadlines, workflow
 from .models import (
@@ -353,3 +353,18 @@ def nearby_open_events(
             near.append(event)
     near.sort(key=lambda e: e.distance_m)  # type: ignore[attr-defined]
     return near[:limit]
+
+
+def dispatch_targets(*, event: Event) -> tuple[QuerySet[Department], QuerySet[Area]]:
+    """Where a dispatcher may send ``event`` (already read through event_get): departments
+    under its handling area, and for 属地办理 the levels below it down to villages plus the
+    event's own grid."""
+    handling = event.handling_area
+    departments = Department.objects.filter(
+        is_active=True, area__path__startswith=handling.path
+    ).select_related("area")
+    areas = Area.objects.filter(
+        Q(path__startswith=handling.path, level__lte=Level.VILLAGE) | Q(pk=event.grid_id),
+        is_active=True,
+    ).exclude(pk=handling.pk)
+    return departments, areas

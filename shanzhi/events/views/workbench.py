@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,8 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shanzhi.accounts.models import Department
-from shanzhi.areas.models import Area, Level
 from shanzhi.areas.selectors import grid_list
 from shanzhi.workdays.calendar import calendar_warning
 
@@ -171,15 +168,7 @@ def event_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "events.dispatch")
     event = selectors.event_get(user=request.user, pk=pk)
     suggested = selectors.suggest_departments(event=event)
-    handling = event.handling_area
-    departments = Department.objects.filter(
-        is_active=True, area__path__startswith=handling.path
-    ).select_related("area")
-    # 属地办理: the levels below the handling area down to villages, and the event's own grid.
-    areas = Area.objects.filter(
-        Q(path__startswith=handling.path, level__lte=Level.VILLAGE) | Q(pk=event.grid_id),
-        is_active=True,
-    ).exclude(pk=handling.pk)
+    departments, areas = selectors.dispatch_targets(event=event)
     initial = {"version": event.version, "lead_department": suggested[0].pk if suggested else None}
     form = DispatchForm(request.POST or None, initial=initial, departments=departments, areas=areas)
     status = 200
