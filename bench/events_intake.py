@@ -37,10 +37,10 @@ _events_db.setup()
 from django.db import transaction  # noqa: E402
 
 from shanzhi.accounts.models import User  # noqa: E402
-from shanzhi.accounts.tokens import api_token_create  # noqa: E402
+from shanzhi.accounts.tokens import api_token_create, api_token_revoke  # noqa: E402
 from shanzhi.areas.models import Area, GridKind, Level  # noqa: E402
 
-CLIENTS = 8
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 WORKERS = 2
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 GOAL = 0.3
@@ -102,7 +102,7 @@ def load(port: int, make_request, seconds: float) -> tuple[int, int]:  # type: i
 def main() -> None:
     user = User.objects.get(username="xc_dispatcher")
     with transaction.atomic():
-        _token, key = api_token_create(actor=user, name=f"bench {time.time():.0f}")
+        token, key = api_token_create(actor=user, name=f"bench {time.time():.0f}")
     centres = [
         (a.centroid_lon, a.centroid_lat)
         for a in Area.objects.filter(
@@ -150,6 +150,8 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        with transaction.atomic():  # tokens are capped per user; do not leave one per run
+            api_token_revoke(actor=user, token=token)
     print(
         f"bench: events_intake ours={ours:.1f} limit={limit:.1f} ratio={ours / limit:.3f} "
         f"goal=>={GOAL} unit=req/s",

@@ -417,7 +417,8 @@ def _seed_chunk(
         local_day = reported.astimezone(workdays.CALENDAR_TZ).date()
         last[local_day] = last.get(local_day, 0) + 1
         grid = rng.choice(grids)
-        town = grid.parent.parent if grid.parent is not None else grid
+        village = grid.parent
+        town = (village.parent if village is not None else None) or grid
         event_type = rng.choices(types, type_weights)[0]
         channel = rng.choices(channels, channel_weights)[0]
         age = now - reported

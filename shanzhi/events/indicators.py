@@ -29,7 +29,8 @@ The base counters, over the **cohort of events reported in the period** (``repor
 Groupings: by **area** at a chosen level (the aggregate groups by grid; grids roll up to their
 ancestor at that level by the materialised path), by **grid worker** (the grid's current
 专职网格员 post; grids without one are grouped as "未配备网格员"), by **department** (events with a
-lead assignment, 主办, to the department; one query joining assignments, counts distinct).
+lead assignment, 主办, to the department; one query joining assignments, counts distinct — the
+hours of an event led twice by the same department, after a return, count twice).
 """
 
 from __future__ import annotations
@@ -225,13 +226,6 @@ def _counters(row: Mapping[str, Any]) -> dict[str, float]:
         handle_time = datetime.timedelta(microseconds=handle_time)
     out["handle_hours"] = round((handle_time or datetime.timedelta()) / HOUR, 4)
     return out
-
-
-def counters_by_grid(
-    events: QuerySet[Event], start: datetime.datetime, end: datetime.datetime, as_of: Any
-) -> dict[int, dict[str, float]]:
-    rows = cohort(events, start, end).values("grid_id").annotate(**counter_aggregates(as_of))
-    return {row["grid_id"]: _counters(row) for row in rows}
 
 
 def counters_by_department(

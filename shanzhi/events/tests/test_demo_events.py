@@ -58,3 +58,49 @@ def test_seed_is_idempotent(small_seed):
     before = Event.objects.count()
     demo_events.build_seed(DemoContext(scale="seed"))
     assert Event.objects.count() == before
+
+
+@pytest.fixture
+def small_demo(db, monkeypatch):
+    from django.core.management import call_command
+
+    from shanzhi.core.management.commands import shanzhi_demo
+
+    monkeypatch.setattr(
+        shanzhi_demo,
+        "DEMO_PARTS",
+        ("shanzhi.areas.demo", "shanzhi.accounts.demo", "shanzhi.events.demo"),
+    )
+    monkeypatch.setattr(demo_events, "SMALL_EVENTS", 30)
+    monkeypatch.setattr(demo_events, "SMALL_HISTORY", 40)
+
+    def run(**options):
+        call_command("shanzhi_demo", quiet=True, **options)
+
+    run()
+    return run
+
+
+def test_small_demo_takes_events_through_the_services_and_is_idempotent(small_demo):
+    demo = Event.objects.filter(reporter_name=demo_events.DEMO_REPORTER)
+    assert demo.count() == 70
+    through_services = demo.filter(timeline__transition="accept").distinct()
+    assert through_services.exists()  # the bulk history has no accept rows; services do
+    states = set(demo.values_list("state", flat=True))
+    assert {State.CLOSED, State.EVALUATED, State.REPORTED} <= states
+    assert len(states) >= 6
+    before = Event.objects.count()
+    small_demo()
+    assert Event.objects.count() == before
+
+
+def test_prepare_for_seed_removes_the_small_demo_events_only(small_demo):
+    from shanzhi.areas.models import Area
+
+    other = Event.objects.filter(reporter_name=demo_events.DEMO_REPORTER).first()
+    assert other is not None
+    Event.objects.filter(pk=other.pk).update(reporter_name="真实上报人")
+    demo_events.prepare(DemoContext(scale="seed"))
+    xuecheng = Area.objects.get(code="370403")
+    left = Event.objects.filter(grid__path__startswith=xuecheng.path)
+    assert list(left.values_list("reporter_name", flat=True)) == ["真实上报人"]

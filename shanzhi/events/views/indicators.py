@@ -54,7 +54,7 @@ class IndicatorFilterForm(forms.Form):
     date_to = forms.DateField(label=_("结束日期"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         today = timezone.localdate()
         period = data.get("period") or "month"
         year = data.get("year") or today.year
