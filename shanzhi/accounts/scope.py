@@ -196,5 +196,6 @@ def scope_for(user: Any) -> Scope:
 
 def forget_scope(user: Any) -> None:
     """Drop the cached scope after posts change within one request (tests, admin)."""
-    if hasattr(user, "_shanzhi_scope"):
-        del user._shanzhi_scope
+    for attr in ("_shanzhi_scope", "_shanzhi_posts_text"):
+        if hasattr(user, attr):
+            delattr(user, attr)

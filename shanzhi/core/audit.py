@@ -27,16 +27,24 @@ def client_ip(request: Any) -> str | None:
 
 
 def describe_posts(user: Any) -> str:
+    """The user's active posts as text for audit and timeline rows; read once per user object
+    (i.e. once per request: a report writes both a timeline row and an audit row)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
+    cached = getattr(user, "_shanzhi_posts_text", None)
+    if cached is not None:
+        return cached
     from shanzhi.accounts.models import Post
 
     posts = Post.objects.filter(user_id=user.pk, is_active=True).select_related(
         "area", "department"
     )
-    return "; ".join(str(p.get_role_display()) + "@" + str(p.department or p.area) for p in posts)[
-        :200
-    ]
+    text = "; ".join(f"{p.get_role_display()}@{p.department or p.area}" for p in posts)[:200]
+    try:
+        user._shanzhi_posts_text = text
+    except AttributeError:
+        pass
+    return text
 
 
 def audit_record(
