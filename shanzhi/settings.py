@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "shanzhi.registry",
     "shanzhi.workdays",
     "shanzhi.events",
+    "shanzhi.mediation",
+    "shanzhi.petitions",
 ]
 
 MIDDLEWARE = [

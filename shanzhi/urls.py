@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("shanzhi.areas.api_urls")),
     path("", include("shanzhi.registry.api_urls")),
     path("", include("shanzhi.events.api_urls")),
+    path("", include("shanzhi.mediation.api_urls")),
+    path("", include("shanzhi.petitions.api_urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +26,8 @@ urlpatterns = [
     path("areas/", include("shanzhi.areas.urls")),
     path("registry/", include("shanzhi.registry.urls")),
     path("events/", include("shanzhi.events.urls")),
+    path("mediation/", include("shanzhi.mediation.urls")),
+    path("petitions/", include("shanzhi.petitions.urls")),
     path("portal/", include("shanzhi.events.portal_urls")),
     path("api/v1/", include(api_v1)),
     path("open311/v2/", include("shanzhi.events.open311.urls")),

@@ -57,6 +57,7 @@ class Role(models.TextChoices):
     AUXILIARY = "auxiliary", _("协管员")
     DEPARTMENT_HANDLER = "department_handler", _("部门办理人")
     MEDIATOR = "mediator", _("调解员")
+    PETITION_OFFICER = "petition_officer", _("信访干部")
     LEADER = "leader", _("领导")
     AUDITOR = "auditor", _("审计员")
     CITIZEN = "citizen", _("群众")

@@ -34,6 +34,7 @@ AREA_ROLES = frozenset(
         Role.GRID_WORKER,
         Role.AUXILIARY,
         Role.MEDIATOR,
+        Role.PETITION_OFFICER,
         Role.LEADER,
     }
 )
@@ -57,6 +58,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DEPARTMENT_HANDLER: frozenset({"map.view"}),
     Role.MEDIATOR: frozenset({"areas.view", "map.view"}) | REGISTRY_READ,
     Role.LEADER: frozenset({"areas.view", "map.view"}) | REGISTRY_READ | {"registry.export"},
+    Role.PETITION_OFFICER: frozenset({"areas.view", "map.view"}) | REGISTRY_READ,
     Role.AUDITOR: frozenset({"audit.view"}),
     Role.CITIZEN: frozenset(),
 }
@@ -77,8 +79,60 @@ EVENT_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.LEADER: EVENTS_REPORT | {"events.supervise"},
     Role.CITIZEN: frozenset({"events.report"}),
 }
+
+# Mediation (人民调解): what each capability allows is documented in shanzhi/mediation/workflow.py.
+#   mediation.view      read cases in scope        mediation.register  open a case (any source)
+#   mediation.mediate   accept, sessions, outcome, confirmation, return visit (the mediator's work)
+#   mediation.assign    assign mediators, refer up or down a level
+#   mediation.manage    maintain bodies and mediators    mediation.stats  statistics and export
+MEDIATION_BASE = frozenset({"mediation.view", "mediation.register", "mediation.stats"})
+MEDIATION_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.CITY_ADMIN: MEDIATION_BASE | {"mediation.assign", "mediation.manage"},
+    Role.TOWN_OFFICER: MEDIATION_BASE | {"mediation.assign", "mediation.manage"},
+    Role.VILLAGE_OFFICER: MEDIATION_BASE | {"mediation.assign"},
+    Role.MEDIATOR: MEDIATION_BASE | {"mediation.mediate", "mediation.assign"},
+    Role.LEADER: frozenset({"mediation.view", "mediation.stats"}),
+    Role.DISPATCHER: frozenset({"mediation.view", "mediation.register"}),
+}
+
+# Petitions (信访): what each capability allows is documented in shanzhi/petitions/workflow.py.
+#   petitions.view      read petitions in scope      petitions.register  register, link repeats
+#   petitions.route     transfer/assign (art. 22), divert 涉法涉诉, extension approval (art. 34)
+#   petitions.handle    accept/object (art. 23), handle, issue the 处理意见书 (art. 32)
+#   petitions.review    decide 复查/复核 (arts. 35-36)
+#   petitions.reception leader reception days        petitions.action  special actions
+#   petitions.aid       judicial aid applications and payments; petitions.aid_approve approves
+PETITIONS_OFFICE = frozenset(
+    {
+        "petitions.view",
+        "petitions.register",
+        "petitions.route",
+        "petitions.handle",
+        "petitions.review",
+        "petitions.reception",
+        "petitions.action",
+        "petitions.aid",
+        "petitions.stats",
+    }
+)
+PETITION_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.CITY_ADMIN: PETITIONS_OFFICE | {"petitions.aid_approve"},
+    Role.PETITION_OFFICER: PETITIONS_OFFICE,
+    Role.TOWN_OFFICER: frozenset(
+        {"petitions.view", "petitions.register", "petitions.handle", "petitions.action"}
+    ),
+    Role.DEPARTMENT_HANDLER: frozenset({"petitions.view", "petitions.handle", "petitions.action"}),
+    Role.LEADER: frozenset(
+        {"petitions.view", "petitions.reception", "petitions.aid_approve", "petitions.stats"}
+    ),
+}
+
 CAPABILITIES = {
-    role: caps | EVENT_CAPABILITIES.get(role, frozenset()) for role, caps in CAPABILITIES.items()
+    role: caps
+    | EVENT_CAPABILITIES.get(role, frozenset())
+    | MEDIATION_CAPABILITIES.get(role, frozenset())
+    | PETITION_CAPABILITIES.get(role, frozenset())
+    for role, caps in CAPABILITIES.items()
 }
 
 

@@ -23,7 +23,7 @@ from shanzhi.accounts.scope import scope_for
 from shanzhi.core.api import conflict_response, error_responses
 
 from . import selectors, services
-from .models import Channel
+from .models import Channel, Event
 from .serializers import (
     EventDetailSerializer,
     EventFilterSerializer,
@@ -43,9 +43,11 @@ def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
     return dict(form.validated_data)
 
 
-def _detail(request: Request, pk: Any) -> dict[str, Any]:
-    """One event (scoped; 404 outside) with its timeline and the caller's actions."""
-    event = selectors.event_get(user=request.user, pk=pk)
+def _detail(request: Request, pk: Any, event: Event | None = None) -> dict[str, Any]:
+    """One event (scoped; 404 outside) with its timeline and the caller's actions; ``event``
+    when it is already loaded as ``selectors.event_get`` would load it."""
+    if event is None:
+        event = selectors.event_get(user=request.user, pk=pk)
     event.actions = [  # type: ignore[attr-defined]
         t.name for t in selectors.event_actions(user=request.user, event=event)
     ]
@@ -97,7 +99,13 @@ class EventListView(GenericAPIView):
     def post(self, request: Request) -> Response:
         f = _validated(EventReportSerializer, request.data)
         result = services.event_report(actor=request.user, channel=Channel.API, **f)
-        data = _detail(request, result.event.pk)
+        # A fresh report is shown as written (the same body GET returns), not read back.
+        fresh = (
+            selectors.event_as_reported(event=result.event, entry=result.entry)
+            if result.entry is not None
+            else None
+        )
+        data = _detail(request, result.event.pk, fresh)
         data["query_code"] = result.query_code
         return Response(data, status=status.HTTP_201_CREATED)
 

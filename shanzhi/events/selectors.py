@@ -170,6 +170,25 @@ def event_get(*, user: Any, pk: Any) -> Event:
         raise Http404(_("事件不存在或不在您的管辖范围内。")) from exc
 
 
+def event_as_reported(*, event: Event, entry: TimelineEntry) -> Event:
+    """An event just written by ``event_report`` (``ReportResult.entry`` set), made to look
+    as ``event_get`` returns it — without reading it back: a fresh report has exactly one
+    timeline row (``entry``) and no assignments, attachments, notes or extension requests,
+    and ``type``, ``grid`` (with its parents) and ``handling_area`` are already loaded.
+    Only for the actor who reported it, inside whose scope the report was checked to lie."""
+    event.deadline_level = deadlines.level_of(event, timezone.now())  # type: ignore[attr-defined]
+    event.active_assignments = []  # type: ignore[attr-defined]
+    entry._prefetched_objects_cache = {"attachments": []}  # type: ignore[attr-defined]
+    event._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        "timeline": [entry],
+        "assignments": [],
+        "attachments": [],
+        "supervision_notes": [],
+        "extension_requests": [],
+    }
+    return event
+
+
 def event_get_by_ticket(*, number: str, query_code: str) -> Event:
     """The public portal's lookup: 404 unless the ticket number and its query code match.
     The caller shows only public facts (state, type, timeline of states, masked phone)."""

@@ -56,6 +56,7 @@ class World:
     grid_worker_b: User
     department_handler: User
     mediator: User
+    petition_officer: User
     leader: User
     auditor: User
     citizen: User
@@ -217,6 +218,8 @@ def build_world() -> World:
     make_post(department_handler, Role.DEPARTMENT_HANDLER, department=department)
     mediator = make_user("mediator", "调解员")
     make_post(mediator, Role.MEDIATOR, village)
+    petition_officer = make_user("petition_officer", "区信访局干部")
+    make_post(petition_officer, Role.PETITION_OFFICER, xuecheng)
     leader = make_user("leader", "区领导")
     make_post(leader, Role.LEADER, xuecheng)
     auditor = make_user("auditor", "审计员")
@@ -278,6 +281,7 @@ def build_world() -> World:
         grid_worker_b=grid_worker_b,
         department_handler=department_handler,
         mediator=mediator,
+        petition_officer=petition_officer,
         leader=leader,
         auditor=auditor,
         citizen=citizen,

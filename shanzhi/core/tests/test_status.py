@@ -46,11 +46,11 @@ def test_status_counts_the_persona_world(world):
         "areas.inactive": 0,
         "team_members.current": 3,
     }
-    # 12 personas and the superuser; every persona but the outsider holds one post.
+    # 13 personas and the superuser; every persona but the outsider holds one post.
     assert counts["accounts"] == {
-        "users": 13,
+        "users": 14,
         "users.inactive": 0,
-        "posts": 11,
+        "posts": 12,
         "departments": 1,
         "api_tokens.active": 1,
     }

@@ -21,7 +21,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -86,16 +87,16 @@ def dispatchers_for(area: Area) -> QuerySet[User]:
     """The dispatchers nearest to ``area``: those posted at it or, when nobody is, at its
     nearest ancestor that has any — so a city administrator hears of a town's events only
     where the town has no dispatcher of its own."""
-    rows = list(
-        Post.objects.filter(
-            role__in=roles_with("events.dispatch"),
-            area__path__in=ancestor_paths(area.path),
-            is_active=True,
-        ).values_list("user_id", "area__path")
+    posts = Post.objects.filter(
+        role__in=roles_with("events.dispatch"),
+        area__path__in=ancestor_paths(area.path),
+        is_active=True,
     )
-    nearest = max((len(path) for _, path in rows), default=0)
-    user_ids = {user_id for user_id, path in rows if len(path) == nearest}
-    return User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk")
+    # One query: the nearest such area is the one with the longest path.
+    nearest = posts.order_by(Length("area__path").desc()).values("area__path")[:1]
+    return User.objects.filter(
+        pk__in=posts.filter(area__path=Subquery(nearest)).values("user_id"), is_active=True
+    ).order_by("pk")
 
 
 def handlers_for(assignments: Iterable[Assignment]) -> QuerySet[User]:

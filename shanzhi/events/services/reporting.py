@@ -43,6 +43,7 @@ from ..models import (
     EventNumberSequence,
     EventType,
     Priority,
+    TimelineEntry,
 )
 from . import attachments
 from .common import QUERY_CODE_ALPHABET, QUERY_CODE_LENGTH, query_code_index, timeline_write
@@ -67,6 +68,10 @@ class ReportResult:
     event: Event
     # The clear query code, to show the reporter once; "" on internal channels.
     query_code: str
+    # The report's one timeline row when ``event`` is all this call wrote (no photos, not
+    # solved on the spot), so a caller may show it without reading it back
+    # (``selectors.event_as_reported``); None otherwise.
+    entry: TimelineEntry | None = None
 
 
 # --- attributes (Open311 service definition rules) ----------------------------------------------
@@ -179,12 +184,41 @@ def intake_level() -> int:
     return INTAKE_LEVELS.get(name, Level.TOWN)
 
 
+# Grid → village → town → district → city: four parents reach the root of every grid.
+PARENT_CHAIN = "parent__parent__parent__parent"
+# Boundaries are large GeoJSON texts that intake never reads (locate has its own index).
+_CHAIN_BOUNDARIES = [
+    "__".join([*["parent"] * depth, "boundary"]) for depth in range(PARENT_CHAIN.count("parent") + 1)
+]
+
+
+def grid_for_intake(grid_id: int) -> Area:
+    """The grid with its ancestors joined in (one query, boundaries left out)."""
+    return Area.objects.select_related(PARENT_CHAIN).defer(*_CHAIN_BOUNDARIES).get(pk=grid_id)
+
+
+def _ancestors(grid: Area) -> list[Area]:
+    """The grid's ancestors, deepest first: from the joined parent chain when it reaches the
+    root (``grid_for_intake``), otherwise read."""
+    parent_field = Area._meta.get_field("parent")
+    chain: list[Area] = []
+    node = grid
+    while node.parent_id is not None and parent_field.is_cached(node):
+        node = node.parent  # type: ignore[assignment]
+        chain.append(node)
+    if node.parent_id is None:
+        return chain
+    return list(
+        Area.objects.filter(pk__in=grid.ancestor_ids()).defer("boundary").order_by("-level")
+    )
+
+
 def intake_area(grid: Area) -> Area:
     """The area first responsible for dispatch: the grid's ancestor at
     ``SHANZHI_EVENTS_INTAKE_LEVEL`` ("village", "town" — the default — or "district"), or
     its nearest ancestor above that level when the grid hangs higher (a dedicated grid)."""
     target = intake_level()
-    ancestors = list(Area.objects.filter(pk__in=grid.ancestor_ids()).order_by("-level"))
+    ancestors = _ancestors(grid)
     for area in ancestors:  # deepest first
         if area.level <= target:
             return area
@@ -276,7 +310,7 @@ def event_report(
     if errors or event_type is None or located is None:
         raise ValidationError(errors)
     grid_ref = located.grid or located.other_grids[0]
-    grid = Area.objects.get(pk=grid_ref.id)
+    grid = grid_for_intake(grid_ref.id)
     if not public and not scope.contains_path(grid.path):
         raise PermissionDenied(_("该位置不在您的管辖范围内。"))
     if person is not None and (public or not scope.contains_path(person.grid.path)):
@@ -357,4 +391,5 @@ def event_report(
         except Exception:
             attachments.attachment_files_delete(stored)
             raise
-    return ReportResult(event=event, query_code=query_code)
+    fresh = not stored and not solved_on_spot
+    return ReportResult(event=event, query_code=query_code, entry=entry if fresh else None)
