@@ -265,6 +265,26 @@ class TransitionForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "version" and v not in ("",)}
 
 
+class MergeForm(forms.Form):
+    """合并: this (duplicate) event is closed into another open event of the same 小类."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    into = forms.CharField(
+        label=_("合并到事件编号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    comment = forms.CharField(
+        label=_("合并说明"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+    def clean_into(self) -> str:
+        return self.cleaned_data["into"].strip().upper()
+
+
 class DispatchForm(forms.Form):
     """派遣: one lead department (the catalogue's suggestion first) with any assisting ones,
     or — 属地办理 — an area level below the handling area (its officers handle it)."""

@@ -322,6 +322,11 @@ def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notif
     return qs.order_by("-created_at", "-id")
 
 
+def unread_count(*, user: Any) -> int:
+    """How many in-app notifications the user has not read yet (the navbar badge)."""
+    return notification_list(user=user, unread_only=True).filter(channel="inapp").count()
+
+
 def event_types(*, public_only: bool = False) -> QuerySet[EventType]:
     """The active catalogue (大类 and 小类), with attributes; ``public_only`` for citizens and
     Open311 (a 小类 is listed when it and its 大类 are public)."""

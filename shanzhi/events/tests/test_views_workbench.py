@@ -271,3 +271,21 @@ def test_dispatch_needs_a_department_or_an_area_and_writes_nothing_without(clien
     assert response.status_code == 400
     assert "二选一" in response.content.decode()
     assert snapshot() == before
+
+
+def test_navbar_badge_counts_only_the_users_unread_in_app_notifications(client, cast):
+    build(cast, "dispatched")  # tells the department handler it has work
+    client.force_login(cast.department_handler)
+    page = client.get(reverse("events:notifications")).content.decode()
+    assert reverse("events:notification_badge") in page
+    unread = Notification.objects.filter(
+        recipient=cast.department_handler, channel="inapp", read_at__isnull=True
+    ).count()
+    assert unread >= 1
+    badge = client.get(reverse("events:notification_badge")).content.decode()
+    assert f'data-unread="{unread}"' in badge
+    for n in Notification.objects.filter(recipient=cast.department_handler, channel="inapp"):
+        client.post(reverse("events:notification_read", args=[n.pk]))
+    assert "data-unread" not in client.get(reverse("events:notification_badge")).content.decode()
+    client.force_login(cast.grid_worker_b)  # told nothing about this event
+    assert "data-unread" not in client.get(reverse("events:notification_badge")).content.decode()

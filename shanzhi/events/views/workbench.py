@@ -23,7 +23,14 @@ from shanzhi.areas.selectors import grid_list
 from shanzhi.workdays.calendar import calendar_warning
 
 from .. import deadlines, selectors, services, workflow
-from ..forms import OWN_PAGE, DispatchForm, TodoFilterForm, TransitionForm, apply_service_errors
+from ..forms import (
+    OWN_PAGE,
+    DispatchForm,
+    MergeForm,
+    TodoFilterForm,
+    TransitionForm,
+    apply_service_errors,
+)
 from ..models import Event, Notification
 from . import conflict_response, require
 
@@ -101,6 +108,7 @@ def detail_context(request: HttpRequest, event: Event, **extra: Any) -> dict[str
         if spec.name not in OWN_PAGE
     ]
     can_dispatch = any(spec.name == "dispatch" for spec in actions)
+    can_merge = any(spec.name == "merge" for spec in actions)
     states = dict(workflow.State.choices)
     timeline = [
         {
@@ -118,6 +126,7 @@ def detail_context(request: HttpRequest, event: Event, **extra: Any) -> dict[str
         "photos": list(event.attachments.all()),
         "action_forms": forms,
         "can_dispatch": can_dispatch,
+        "can_merge": can_merge,
         "tile_url": settings.SHANZHI_MAP_TILE_URL,
         "tile_attribution": settings.SHANZHI_MAP_TILE_ATTRIBUTION,
         "calendar_warning": calendar_warning([event.step_due_at]),
@@ -210,6 +219,61 @@ def event_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "events/dispatch.html", context, status=status)
 
 
+MERGE_RADIUS_M = 500
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """合并重复事件: pick the open event of the same 小类 this one duplicates (nearby ones are
+    suggested), and close this one into it."""
+    require(request, "events.dispatch")
+    event = selectors.event_get(user=request.user, pk=pk)
+    if not any(s.name == "merge" for s in selectors.event_actions(user=request.user, event=event)):
+        raise Http404(_("该事件当前不能合并。"))
+    form = MergeForm(request.POST or None, initial={"version": event.version})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        target = (
+            selectors.event_list(user=request.user).filter(number=form.cleaned_data["into"]).first()
+        )
+        if target is None or target.pk == event.pk:
+            form.add_error("into", _("找不到该编号的事件，或它不在您的管辖范围内。"))
+        else:
+            try:
+                services.event_merge(
+                    actor=request.user,
+                    event=event,
+                    version=form.cleaned_data["version"],
+                    into=target,
+                    comment=form.cleaned_data["comment"],
+                )
+            except services.EventConflict as exc:
+                return conflict_response(request, str(exc), event)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                done = _("已合并到事件 %(number)s。") % {"number": target.number}
+                messages.success(request, done)
+                return redirect("events:detail", pk=target.pk)
+    if request.method == "POST":
+        status = 400
+    candidates = [
+        e
+        for e in selectors.nearby_open_events(
+            user=request.user,
+            type_code=event.type.code,
+            lon=event.lon,
+            lat=event.lat,
+            radius_m=MERGE_RADIUS_M,
+            limit=11,
+        )
+        if e.pk != event.pk
+    ][:10]
+    context = {"event": event, "form": form, "candidates": candidates, "radius": MERGE_RADIUS_M}
+    return render(request, "events/merge.html", context, status=status)
+
+
 @login_required
 @require_GET
 def attachment(request: HttpRequest, pk: int, attachment_pk: int, size: str = "") -> FileResponse:
@@ -238,6 +302,15 @@ def notifications(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "events/notifications.html", {"page": page})
+
+
+@login_required
+@require_GET
+def notification_badge(request: HttpRequest) -> HttpResponse:
+    """The unread count for the navbar, loaded by htmx once the page is shown (so a page
+    costs no extra query). Not polled: a poll would keep an idle session alive."""
+    count = selectors.unread_count(user=request.user)
+    return render(request, "events/_notification_badge.html", {"count": count})
 
 
 @login_required
