@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy as _p
 
 from shanzhi.accounts.scope import Scope
 
@@ -244,6 +245,13 @@ def _t(*args: Any, **kwargs: Any) -> Transition:
 PHOTOS = "photos"
 CANCELLABLE = frozenset({REPORTED, ACCEPTED, DISPATCHED, IN_PROGRESS, SUSPENDED})
 
+# Button labels whose word also names a state or a thing (挂起 suspended/suspend, 撤销
+# cancelled/revoke, 督办 supervision/supervise, 退回): a context keeps their translations apart.
+RETURN_LABEL = _p("event action", "退回")
+SUSPEND_LABEL = _p("event action", "挂起")
+CANCEL_LABEL = _p("event action", "撤销")
+SUPERVISE_LABEL = _p("event action", "督办")
+
 # fmt: off
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     #  name                label          from                         to            who
@@ -257,7 +265,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
        (), ("lead_department", "assist_departments", "area", "comment")),
     _t("sign",             _("签收"),      {DISPATCHED, IN_PROGRESS},   IN_PROGRESS,  signer,
        (), ("comment",)),
-    _t("return",           _("退回"),      {DISPATCHED, IN_PROGRESS},   ACCEPTED,     lead_holder,
+    _t("return",           RETURN_LABEL,   {DISPATCHED, IN_PROGRESS},   ACCEPTED,     lead_holder,
        ("reason",)),
     _t("feedback",         _("处置反馈"),  {IN_PROGRESS},               FED_BACK,     lead_holder,
        ("comment",), (PHOTOS,)),
@@ -277,15 +285,15 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
        (), ("comment",)),
     _t("reject_extension", _("驳回延期"),  {DISPATCHED, IN_PROGRESS},   None,         dispatcher,
        ("reason",)),
-    _t("suspend",          _("挂起"),      SUSPENDABLE,                 SUSPENDED,    dispatcher,
+    _t("suspend",          SUSPEND_LABEL,  SUSPENDABLE,               SUSPENDED,    dispatcher,
        ("reason",)),
     _t("resume",           _("恢复"),      {SUSPENDED},                 RESTORE,      dispatcher,
        (), ("comment",)),
     _t("merge",            _("合并"),      {REPORTED, ACCEPTED},        MERGED,       dispatcher,
        ("into",), ("comment",)),
-    _t("cancel",           _("撤销"),      CANCELLABLE,                 CANCELLED,    canceller,
+    _t("cancel",           CANCEL_LABEL,   CANCELLABLE,               CANCELLED,    canceller,
        ("reason",)),
-    _t("supervise",        _("督办"),      OPEN_STATES,                 None,         supervisor,
+    _t("supervise",        SUPERVISE_LABEL, OPEN_STATES,              None,         supervisor,
        ("comment",), ("card",)),
 )}
 # fmt: on
