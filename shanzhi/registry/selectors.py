@@ -181,6 +181,23 @@ def building_search(
     return qs.annotate(house_count=Count("houses")).order_by("grid_id", "code")
 
 
+def household_search(
+    *, user: Any, grid_id: int | None = None, q: str | None = None
+) -> QuerySet[Household]:
+    """Households in scope, by grid and by a piece of household number, address or the
+    head's name; with the number of current members."""
+    qs = household_list(user=user)
+    if grid_id:
+        qs = qs.filter(grid_id=grid_id)
+    if q:
+        q = q.strip()
+        qs = qs.filter(
+            Q(number__icontains=q) | Q(address__contains=q) | Q(head__name__startswith=q)
+        )
+    current = Count("members", filter=Q(members__to_date__isnull=True))
+    return qs.annotate(member_count=current).order_by("grid_id", "number")
+
+
 def buildings_in_bbox(
     *, user: Any, min_lon: float, min_lat: float, max_lon: float, max_lat: float
 ) -> QuerySet[Building]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("buildings/<int:pk>/", places.building_detail, name="building_detail"),
     path("buildings/<int:building_pk>/houses/new/", places.house_create, name="house_create"),
     path("houses/<int:pk>/", places.house_detail, name="house_detail"),
+    path("households/", places.household_list, name="household_list"),
     path("households/<int:pk>/", places.household_detail, name="household_detail"),
     path("organisations/", places.organisation_list, name="organisation_list"),
     path("organisations/new/", places.organisation_create, name="organisation_create"),

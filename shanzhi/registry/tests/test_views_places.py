@@ -179,6 +179,41 @@ def test_household_page_lists_members_masked(client, world, places):
     assert no_clear_values(response.content)
 
 
+def test_household_list_is_scoped_searchable_and_audited(client, world, places):
+    from shanzhi.core.models import AuditLog
+
+    household = places["household"]
+    url = reverse("registry:household_list")
+    page = login(client, world.grid_worker_a).get(url).content.decode()
+    assert f'data-household="{household.pk}"' in page and "张三" in page
+    found = client.get(url, {"q": "张"}).content.decode()
+    assert f'data-household="{household.pk}"' in found
+    missed = client.get(url, {"q": "李"}).content.decode()
+    assert f'data-household="{household.pk}"' not in missed
+    searches = AuditLog.objects.filter(
+        action="registry.household_search", actor=world.grid_worker_a
+    )
+    assert searches.count() == 3
+    assert searches.filter(detail__filters__q="李", detail__count=0).exists()
+
+    other = login(client, world.grid_worker_b).get(url).content.decode()
+    assert f'data-household="{household.pk}"' not in other
+    for persona in FORBIDDEN:
+        assert login(client, getattr(world, persona)).get(url).status_code == 403
+
+
+def test_household_and_house_pages_are_audited(client, world, places):
+    from shanzhi.core.models import AuditLog
+
+    client = login(client, world.grid_worker_a)
+    client.get(reverse("registry:household_detail", args=[places["household"].pk]))
+    client.get(reverse("registry:house_detail", args=[places["house"].pk]))
+    actions = set(
+        AuditLog.objects.filter(actor=world.grid_worker_a).values_list("action", flat=True)
+    )
+    assert {"registry.household_view", "registry.house_view"} <= actions
+
+
 def test_household_of_another_grid_is_404(client, world, places):
     response = login(client, world.grid_worker_b).get(
         reverse("registry:household_detail", args=[places["household"].pk])

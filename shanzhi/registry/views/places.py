@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shanzhi.accounts.scope import scope_for
@@ -113,6 +114,10 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "registry.view")
     house = selectors.house_get(user=request.user, pk=pk)
     residences = list(selectors.house_residences(user=request.user, house=house))
+    # It lists the residents, present and past: audited like a person's page.
+    services.registry_access_record(
+        actor=request.user, action="registry.house_view", request=request, obj=house
+    )
     context = {
         "house": house,
         "current": [r for r in residences if r.to_date is None],
@@ -124,9 +129,36 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def household_list(request: HttpRequest) -> HttpResponse:
+    """户: the households in scope. It names the heads (personal data), so every render is
+    audited as a search, like the residents' list."""
+    require(request, "registry.view")
+    form = PlaceFilterForm(request.GET, user=request.user)
+    form.fields["q"].widget.attrs["placeholder"] = _("户号、地址或户主姓名")
+    filters = form.filters() if form.is_valid() else {"grid_id": -1}
+    households = selectors.household_search(user=request.user, **filters)
+    page = paginate(request.GET, households)
+    services.registry_access_record(
+        actor=request.user,
+        action="registry.household_search",
+        request=request,
+        filters=filters,
+        count=page.paginator.count,
+    )
+    context = {"form": form, "page": page, "query": query_without_page(request)}
+    return render_list(
+        request, "registry/household_list.html", "registry/_household_results.html", context
+    )
+
+
+@login_required
+@require_GET
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "registry.view")
     household = selectors.household_get(user=request.user, pk=pk)
+    services.registry_access_record(
+        actor=request.user, action="registry.household_view", request=request, obj=household
+    )
     context = {
         "household": household,
         "members": selectors.household_members(user=request.user, household=household),
