@@ -42,6 +42,8 @@ from shanzhi.areas.models import Area, GridKind, Level  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 WORKERS = 2
+# Threads per worker (gunicorn's gthread worker when > 1); both phases run on the same server.
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 GOAL = 0.3
 
@@ -116,6 +118,7 @@ def main() -> None:
             "shanzhi.wsgi:application",
             f"--bind=127.0.0.1:{port}",
             f"--workers={WORKERS}",
+            f"--threads={THREADS}",
             "--log-level=warning",
         ],
         cwd=_events_db.ROOT,

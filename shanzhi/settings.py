@@ -265,6 +265,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- REST API ------------------------------------------------------------------------------------
+# How long one process trusts an API token it has checked (revocation bound; ADR 0010).
+SHANZHI_TOKEN_CACHE_SECONDS = env_int("SHANZHI_TOKEN_CACHE_SECONDS", 5)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "shanzhi.accounts.authentication.TokenAuthentication",
@@ -319,6 +321,7 @@ SHANZHI_EVENTS_INTAKE_LEVEL = os.environ.get("SHANZHI_EVENTS_INTAKE_LEVEL", "tow
 SHANZHI_EVENTS_WARN_FRACTION = float(os.environ.get("SHANZHI_EVENTS_WARN_FRACTION", "0.8"))
 SHANZHI_EVENTS_RED_CARD_DAYS = env_int("SHANZHI_EVENTS_RED_CARD_DAYS", 3)
 SHANZHI_EVENTS_REOPEN_DAYS = env_int("SHANZHI_EVENTS_REOPEN_DAYS", 15)
+SHANZHI_PETITIONS_WARN_DAYS = env_int("SHANZHI_PETITIONS_WARN_DAYS", 3)
 SHANZHI_ATTACHMENT_MAX_BYTES = env_int("SHANZHI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 SHANZHI_NOTIFICATION_ADAPTERS = {
     "sms": os.environ.get("SHANZHI_SMS_ADAPTER", ""),

@@ -43,6 +43,7 @@ NAMED: tuple[tuple[int, str, str, str | None, str | None, bool, bool], ...] = (
     (40, "leader", Role.LEADER, XUECHENG, None, False, False),
     (50, "town_officer", Role.TOWN_OFFICER, XUECHENG_TOWN, None, False, False),
     (70, "mediator", Role.MEDIATOR, XUECHENG_TOWN, None, False, False),
+    (72, "village_mediator", Role.MEDIATOR, f"{XUECHENG_TOWN}001", None, False, False),
     (75, "petition_officer", Role.PETITION_OFFICER, XUECHENG, None, False, False),
     (80, "dept_handler", Role.DEPARTMENT_HANDLER, None, f"{XUECHENG}-CG", False, False),
     (90, "auditor", Role.AUDITOR, CITY, None, False, False),

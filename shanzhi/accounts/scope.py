@@ -192,12 +192,25 @@ def _minimal_paths(paths: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
+def _remember_posts_text(user: Any, posts: list[Post]) -> None:
+    """Audit and timeline rows describe the same posts (``core.audit.describe_posts``): keep
+    their text on the user object too, so one request reads the posts once."""
+    from shanzhi.core.audit import posts_text
+
+    if getattr(user, "_shanzhi_posts_text", None) is None:
+        try:
+            user._shanzhi_posts_text = posts_text(posts)
+        except AttributeError:
+            pass
+
+
 def compute_scope(user: Any) -> Scope:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NO_SCOPE
     posts = list(
         Post.objects.filter(user_id=user.pk, is_active=True).select_related("area", "department")
     )
+    _remember_posts_text(user, posts)
     roles = frozenset(p.role for p in posts)
     capabilities: set[str] = set()
     for role in roles:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from shanzhi.core.audit import audit_record
 
-from .authentication import token_digest
+from .authentication import forget_token, token_digest
 from .models import ApiToken, User
 
 KEY_PREFIX = "sz_"
@@ -92,6 +92,7 @@ def api_token_revoke(*, actor: Any, token: ApiToken, request: Any = None) -> Api
         return locked
     locked.revoked_at = timezone.now()
     locked.save(update_fields=["revoked_at"])
+    forget_token(locked.digest)  # at once here; other processes within TOKEN_CACHE_SECONDS
     audit_record(
         action="accounts.token_revoke",
         actor=actor,

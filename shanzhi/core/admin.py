@@ -12,14 +12,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanzhi.accounts.scope import Scope, scope_for
 
 from .audit import audit_record
-from .models import AuditLog
+from .models import AuditLog, DocumentTemplate
 
 
 def _json_safe(value: Any) -> Any:
@@ -152,3 +156,73 @@ class AuditLogAdmin(admin.ModelAdmin):
                 detail={"via": "admin"},
             )
         return response
+
+
+def may_manage_document_templates(user: Any) -> bool:
+    """Superusers and city-wide administrators (areas.manage at the root), as for the calendar."""
+    if not (getattr(user, "is_active", False) and getattr(user, "is_staff", False)):
+        return False
+    if user.is_superuser:
+        return True
+    scope = scope_for(user)
+    return scope.is_all and scope.can("areas.manage")
+
+
+class DocumentTemplateForm(forms.ModelForm):
+    name = forms.ChoiceField(label=_("文书种类 document kind"), choices=())
+
+    class Meta:
+        model = DocumentTemplate
+        fields = ("name", "file", "active")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .documents import all_specs
+
+        self.fields["name"].choices = [
+            (name, f"{spec.title}（{name}）") for name, spec in all_specs().items()
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        from .documents import validate_template_upload
+
+        data = super().clean() or {}
+        upload = data.get("file")
+        # Only a newly uploaded file needs checking; a kept file was checked when uploaded.
+        if data.get("name") and upload is not None and "file" in self.changed_data:
+            try:
+                validate_template_upload(data["name"], upload)
+            except ValidationError as exc:
+                self.add_error("file", exc)
+        return data
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Upload a replacement Word template for a document kind (checked against sample data)."""
+
+    form = DocumentTemplateForm
+    list_display = ("name", "active", "uploaded_by", "uploaded_at")
+    list_filter = ("active",)
+    readonly_fields = ("uploaded_by", "uploaded_at")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return may_manage_document_templates(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_manage_document_templates(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return may_manage_document_templates(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_manage_document_templates(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_manage_document_templates(request.user)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if "file" in form.changed_data or not change:
+            obj.uploaded_by = request.user
+            obj.uploaded_at = timezone.now()
+        super().save_model(request, obj, form, change)

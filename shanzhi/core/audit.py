@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -26,6 +27,11 @@ def client_ip(request: Any) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def posts_text(posts: Iterable[Any]) -> str:
+    """Active posts (with area and department loaded) as one line: "role@place; …"."""
+    return "; ".join(f"{p.get_role_display()}@{p.department or p.area}" for p in posts)[:200]
+
+
 def describe_posts(user: Any) -> str:
     """The user's active posts as text for audit and timeline rows; read once per user object
     (i.e. once per request: a report writes both a timeline row and an audit row)."""
@@ -36,10 +42,9 @@ def describe_posts(user: Any) -> str:
         return cached
     from shanzhi.accounts.models import Post
 
-    posts = Post.objects.filter(user_id=user.pk, is_active=True).select_related(
-        "area", "department"
+    text = posts_text(
+        Post.objects.filter(user_id=user.pk, is_active=True).select_related("area", "department")
     )
-    text = "; ".join(f"{p.get_role_display()}@{p.department or p.area}" for p in posts)[:200]
     try:
         user._shanzhi_posts_text = text
     except AttributeError:

@@ -33,6 +33,8 @@ DEMO_PARTS: tuple[str, ...] = (
     "shanzhi.accounts.demo",
     "shanzhi.registry.demo",
     "shanzhi.events.demo",
+    "shanzhi.mediation.demo",
+    "shanzhi.petitions.demo",
 )
 
 SCALES = ("small", "seed")

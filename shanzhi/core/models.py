@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -93,3 +94,32 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise AuditLogImmutable("审计日志不可删除 audit rows cannot be deleted")
+
+
+class DocumentTemplate(models.Model):
+    """An administrator's replacement for a packaged Word template (``core.documents``).
+
+    ``name`` is a document kind such as ``mediation.agreement``; while ``active`` the uploaded
+    file is rendered instead of the packaged ``<app>/doc_templates/<kind>.docx``.
+    """
+
+    name = models.CharField(_("文书种类 document kind"), max_length=64, unique=True)
+    file = models.FileField(_("模板文件 template file (.docx)"), upload_to="doc_templates/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("上传人 uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间 uploaded at"), default=timezone.now)
+    active = models.BooleanField(_("启用 active"), default=True)
+
+    class Meta:
+        verbose_name = _("文书模板 document template")
+        verbose_name_plural = _("文书模板 document templates")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

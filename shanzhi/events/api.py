@@ -9,6 +9,7 @@ nothing written; not the caller's to fire → 403). The reporter's phone is only
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import prefetch_related_objects
@@ -51,7 +52,15 @@ def _detail(request: Request, pk: Any, event: Event | None = None) -> dict[str, 
     event.actions = [  # type: ignore[attr-defined]
         t.name for t in selectors.event_actions(user=request.user, event=event)
     ]
-    return dict(EventDetailSerializer(event).data)
+    return dict(_detail_serializer().to_representation(event))
+
+
+@functools.cache
+def _detail_serializer() -> EventDetailSerializer:
+    """One EventDetailSerializer per process: building its fields (model introspection,
+    nested serializers) cost more than the rest of a detail answer; rendering with it
+    keeps no state, so requests share it."""
+    return EventDetailSerializer()
 
 
 class EventListView(GenericAPIView):

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
+from django.db.models import Max
 from django.utils import timezone
 
 from shanzhi.accounts.models import Department, User
@@ -408,7 +409,16 @@ def _seed_chunk(
     )
     # Ticket numbers continue each day's sequence.
     days = {t.astimezone(workdays.CALENDAR_TZ).date() for t in reported_times}
-    last = dict(EventNumberSequence.objects.filter(day__in=days).values_list("day", "last"))
+    last = {}
+    for day, used, base in EventNumberSequence.objects.filter(day__in=days).values_list(
+        "day", "last", "base"
+    ):
+        if base is not None:  # numbered from the PostgreSQL sequence: the events hold the last
+            top = Event.objects.filter(number__startswith=f"SZ{day:%Y%m%d}").aggregate(
+                top=Max("number")
+            )["top"]
+            used = max(used, int(top[-6:]) if top else 0)
+        last[day] = used
     event_ids = out.ids(Event, count)
     events: list[dict[str, Any]] = []
     assignments: list[dict[str, Any]] = []
@@ -557,10 +567,11 @@ def _seed_chunk(
     out.insert(Assignment, assignments)
     out.insert(TimelineEntry, timeline)
     EventNumberSequence.objects.bulk_create(
-        [EventNumberSequence(day=day, last=value) for day, value in last.items()],
+        # No base: the next live report of such a day continues after ``last``.
+        [EventNumberSequence(day=day, last=value, base=None) for day, value in last.items()],
         update_conflicts=True,
         unique_fields=["day"],
-        update_fields=["last"],
+        update_fields=["last", "base"],
     )
 
 

@@ -169,10 +169,18 @@ class EventTypeAttribute(models.Model):
 
 
 class EventNumberSequence(models.Model):
-    """Per-day counter behind ticket numbers (SZ + yyyymmdd + six digits)."""
+    """Per-day row behind ticket numbers (SZ + yyyymmdd + six digits).
+
+    On SQLite ``last`` counts the day's numbers. On PostgreSQL numbers are drawn from the
+    database sequence ``EVENT_NUMBER_SEQUENCE`` without locking this row (ADR 0010): the
+    day's number is the drawn value minus ``base``, set once by the day's first report.
+    """
 
     day = models.DateField(_("日期 day"), unique=True)
     last = models.PositiveIntegerField(_("已用序号 last number"), default=0)
+    base = models.BigIntegerField(
+        _("序列基数 sequence base (PostgreSQL)"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("事件编号序列 event number sequence")

@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='post',
-            name='role',
-            field=models.CharField(choices=[('city_admin', '市级管理员'), ('dispatcher', '指挥调度员'), ('town_officer', '镇街干部'), ('village_officer', '村居干部（网格长）'), ('grid_worker', '网格员'), ('auxiliary', '协管员'), ('department_handler', '部门办理人'), ('mediator', '调解员'), ('petition_officer', '信访干部'), ('leader', '领导'), ('auditor', '审计员'), ('citizen', '群众')], max_length=32, verbose_name='角色 role'),
+            model_name="post",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("city_admin", "市级管理员"),
+                    ("dispatcher", "指挥调度员"),
+                    ("town_officer", "镇街干部"),
+                    ("village_officer", "村居干部（网格长）"),
+                    ("grid_worker", "网格员"),
+                    ("auxiliary", "协管员"),
+                    ("department_handler", "部门办理人"),
+                    ("mediator", "调解员"),
+                    ("petition_officer", "信访干部"),
+                    ("leader", "领导"),
+                    ("auditor", "审计员"),
+                    ("citizen", "群众"),
+                ],
+                max_length=32,
+                verbose_name="角色 role",
+            ),
         ),
     ]

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import hashlib
 
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from shanzhi.accounts import tokens
+from shanzhi.accounts import authentication, tokens
 from shanzhi.accounts.models import ApiToken
 from shanzhi.core.models import AuditLog
 from shanzhi.testing.api import assert_error, has_cjk, session_client, token_client
@@ -158,6 +159,42 @@ def test_token_list_query_count_is_pinned(world, django_assert_num_queries):
     client = token_client(world.grid_worker_a)
     tokens.api_token_create(actor=world.grid_worker_a, name="second")
     client.get(TOKENS)
-    # token+user, count, page
-    with django_assert_num_queries(3):
+    # count, page (the token was checked moments ago: cached)
+    with django_assert_num_queries(2):
         assert client.get(TOKENS).json()["count"] == 2
+
+
+def test_checked_token_is_remembered_briefly_and_forgotten_on_revoke(world, settings):
+    """A process trusts a token it checked for SHANZHI_TOKEN_CACHE_SECONDS; revoking it here
+    refuses it at once, and after the window a revocation elsewhere is refused too."""
+    settings.SHANZHI_TOKEN_CACHE_SECONDS = 60
+    token, key = tokens.api_token_create(actor=world.grid_worker_a, name="cached")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get(TOKENS).status_code == 200
+    assert token.digest in authentication._checked
+    # Revoked here: forgotten at once.
+    tokens.api_token_revoke(actor=world.grid_worker_a, token=token)
+    assert client.get(TOKENS).status_code == 401
+
+    other, other_key = tokens.api_token_create(actor=world.grid_worker_a, name="elsewhere")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {other_key}")
+    assert client.get(TOKENS).status_code == 200
+    # Revoked by another process (no forget here): refused once the window has passed.
+    ApiToken.objects.filter(pk=other.pk).update(revoked_at=timezone.now())
+    settings.SHANZHI_TOKEN_CACHE_SECONDS = 0
+    assert client.get(TOKENS).status_code == 401
+    assert other.digest not in authentication._checked
+
+
+def test_requests_with_a_remembered_token_get_their_own_user(world):
+    """Per-request caches on the user (scope, posts) never leak from one request to the
+    next through the remembered token."""
+    _, key = tokens.api_token_create(actor=world.grid_worker_a, name="copies")
+    digest = authentication.token_digest(key)
+    first = authentication._checked_token(digest)
+    second = authentication._checked_token(digest)
+    assert first is not None and second is not None
+    assert first.user == second.user and first.user is not second.user
+    first.user._shanzhi_scope = "stale"
+    assert not hasattr(second.user, "_shanzhi_scope")

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -162,9 +162,20 @@ def normalise_contact_phone(value: str) -> str:
     raise ValidationError(_("请填写 11 位手机号或带区号的固定电话。"))
 
 
+# The PostgreSQL sequence behind ticket numbers (migration 0003; ADR 0010).
+EVENT_NUMBER_SEQUENCE = "events_event_number_seq"
+
+
 def next_number(now: datetime.datetime) -> str:
-    """SZ + local date + a six-digit per-day sequence; the counter row serialises writers."""
+    """SZ + local date + a six-digit per-day sequence.
+
+    On PostgreSQL the number is drawn from a database sequence, so concurrent reports never
+    wait for each other (a row counter would be locked until each report commits); numbers
+    are unique and rising within a day, and a rolled-back report leaves a gap. On SQLite,
+    which serialises writers anyway, a per-day counter row gives gapless numbers."""
     day = timezone.localdate(now)
+    if connection.vendor == "postgresql":
+        return f"SZ{day:%Y%m%d}{_drawn_number(day):06d}"
     if not EventNumberSequence.objects.filter(day=day).update(last=F("last") + 1):
         try:
             with transaction.atomic():
@@ -173,6 +184,32 @@ def next_number(now: datetime.datetime) -> str:
             EventNumberSequence.objects.filter(day=day).update(last=F("last") + 1)
     last = EventNumberSequence.objects.values_list("last", flat=True).get(day=day)
     return f"SZ{day:%Y%m%d}{last:06d}"
+
+
+def _drawn_number(day: datetime.date) -> int:
+    """The day's next number on PostgreSQL: a value drawn from the sequence minus the day's
+    ``base``. The day's first report sets ``base`` so that its number follows ``last`` (0,
+    or what the counter or the demo used that day); a report that drew its value before
+    that base was committed draws again, so every number of the day is at least 1."""
+    table = connection.ops.quote_name(EventNumberSequence._meta.db_table)
+    base_sql = f"SELECT base FROM {table} WHERE day = %s"  # noqa: S608 - our table's name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT nextval(%s), ({base_sql})", [EVENT_NUMBER_SEQUENCE, day])
+        drawn, base = cursor.fetchone()
+        if base is None:
+            # Waits for a concurrent first report of the day, then leaves its base be.
+            cursor.execute(
+                f"INSERT INTO {table} AS s (day, last, base) VALUES (%s, 0, %s) "  # noqa: S608
+                "ON CONFLICT (day) DO UPDATE SET base = EXCLUDED.base - s.last "
+                "WHERE s.base IS NULL",
+                [day, drawn - 1],
+            )
+            cursor.execute(base_sql, [day])
+            (base,) = cursor.fetchone()
+        while drawn <= base:  # drawn before another first report's base was committed
+            cursor.execute("SELECT nextval(%s)", [EVENT_NUMBER_SEQUENCE])
+            (drawn,) = cursor.fetchone()
+    return int(drawn - base)
 
 
 def new_query_code() -> str:
@@ -184,17 +221,27 @@ def intake_level() -> int:
     return INTAKE_LEVELS.get(name, Level.TOWN)
 
 
-# Grid → village → town → district → city: four parents reach the root of every grid.
-PARENT_CHAIN = "parent__parent__parent__parent"
-# Boundaries are large GeoJSON texts that intake never reads (locate has its own index).
-_CHAIN_BOUNDARIES = [
-    "__".join([*["parent"] * depth, "boundary"]) for depth in range(PARENT_CHAIN.count("parent") + 1)
-]
-
-
 def grid_for_intake(grid_id: int) -> Area:
-    """The grid with its ancestors joined in (one query, boundaries left out)."""
-    return Area.objects.select_related(PARENT_CHAIN).defer(*_CHAIN_BOUNDARIES).get(pk=grid_id)
+    """The grid with its parents linked up to the root, read in one query (areas whose path
+    is a prefix of the grid's), boundaries left out: intake never reads them (locate has
+    its own index) and a district's is large."""
+    table = connection.ops.quote_name(Area._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(str(f.column))
+        for f in Area._meta.concrete_fields
+        if f.name != "boundary"
+    )
+    sql = (
+        f"SELECT {columns} FROM {table} "  # noqa: S608 - our table and column names
+        f"WHERE (SELECT g.path FROM {table} g WHERE g.id = %s) LIKE {table}.path || '%%'"
+    )
+    by_id = {area.pk: area for area in Area.objects.raw(sql, [grid_id])}
+    if grid_id not in by_id:
+        raise Area.DoesNotExist(f"area {grid_id}")
+    for area in by_id.values():
+        if area.parent_id in by_id:
+            area.parent = by_id[area.parent_id]
+    return by_id[grid_id]
 
 
 def _ancestors(grid: Area) -> list[Area]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shanzhi.events.models import Channel, Event, TimelineEntry
-from shanzhi.testing.api import assert_error, session_client
+from shanzhi.testing.api import assert_error, session_client, token_client
 
 from .helpers import POINT_A, build, report
 
@@ -113,6 +113,22 @@ def test_grid_worker_reports_through_the_api(cast):
     assert event.channel == Channel.API and event.grid == cast.grid_a
     assert response.json()["number"] == event.number
     assert PHONE not in response.content.decode()
+
+
+def test_report_answers_the_same_body_as_the_detail(cast, django_assert_max_num_queries):
+    """The 201 body is built from the event as written, not read back: it is exactly what
+    GET returns for it (plus the query code), in a bounded number of queries."""
+    client = token_client(cast.dispatcher)
+    client.post(EVENTS, report_body(), format="json")  # warm the locate and calendar caches
+    with django_assert_max_num_queries(17):
+        response = client.post(EVENTS, report_body(reporter_name="张三"), format="json")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created.pop("query_code") == ""
+    detail = client.get(f"{EVENTS}{created['id']}/")
+    assert detail.status_code == 200
+    assert created == detail.json()
+    assert created["timeline"] and created["actions"]
 
 
 @pytest.mark.parametrize(

@@ -89,3 +89,14 @@ def test_accept_and_reject_racing_leave_one_outcome(cast):
     assert sum(isinstance(o, Event) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, EventConflict) for o in outcomes) == 1, outcomes
     assert TimelineEntry.objects.filter(event=event).count() == 2  # report + the winner
+
+
+def test_concurrent_reports_get_distinct_ticket_numbers(cast):
+    """Numbers come from a sequence (no row lock held until commit): eight reports at once,
+    the day's first among them, get eight distinct numbers of the day."""
+    outcomes = race([lambda: report(cast) for _ in range(8)])
+    assert all(isinstance(o, Event) for o in outcomes), outcomes
+    numbers = sorted(o.number for o in outcomes)
+    assert len(set(numbers)) == 8
+    assert all(int(n[-6:]) >= 1 for n in numbers)
+    assert sorted(Event.objects.values_list("number", flat=True)) == numbers

@@ -56,7 +56,7 @@ def test_ticket_numbers_are_dated_and_sequential(cast):
     first, second = report(cast), report(cast)
     assert re.fullmatch(r"SZ\d{8}\d{6}", first.number)
     assert int(second.number[-6:]) == int(first.number[-6:]) + 1
-    assert EventNumberSequence.objects.get().last == 2
+    assert EventNumberSequence.objects.get().day == first.reported_at.astimezone().date()
 
 
 def test_ticket_sequence_starts_again_each_day(db):
@@ -67,6 +67,17 @@ def test_ticket_sequence_starts_again_each_day(db):
     assert next_number(day1) == "SZ20260302000001"
     assert next_number(day1) == "SZ20260302000002"
     assert next_number(day2) == "SZ20260303000001"
+
+
+def test_ticket_numbers_continue_after_the_days_counted_numbers(db):
+    """A day already numbered by the counter (or the seed demo) continues after ``last``,
+    on PostgreSQL's sequence as on SQLite's counter."""
+    import datetime
+
+    day = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    EventNumberSequence.objects.create(day=day.date(), last=41)
+    assert next_number(day) == "SZ20260302000042"
+    assert next_number(day) == "SZ20260302000043"
 
 
 def test_point_outside_every_grid_is_refused(cast):

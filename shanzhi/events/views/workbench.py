@@ -45,7 +45,11 @@ TODO_LABELS = {
     "to_evaluate": gettext_lazy("待评价"),
     "overdue": gettext_lazy("已超期"),
 }
-TIMELINE_LABELS = {"report": gettext_lazy("上报")}
+TIMELINE_LABELS = {
+    "report": gettext_lazy("上报"),
+    "linked_note": gettext_lazy("关联办理"),  # services.linked (e.g. 转人民调解)
+    "linked_outcome": gettext_lazy("关联办理结果"),
+}
 TODO_FILTERS = {
     "to_accept": "state=reported",
     "to_dispatch": "state=accepted",
@@ -130,8 +134,16 @@ def detail_context(request: HttpRequest, event: Event, **extra: Any) -> dict[str
         "tile_url": settings.SHANZHI_MAP_TILE_URL,
         "tile_attribution": settings.SHANZHI_MAP_TILE_ATTRIBUTION,
         "calendar_warning": calendar_warning([event.step_due_at]),
+        **_mediation_link(request, event),
         **extra,
     }
+
+
+def _mediation_link(request: HttpRequest, event: Event) -> dict[str, Any]:
+    """转人民调解: the event's mediation case (link) or whether the user may convert it."""
+    from shanzhi.mediation.views import event_case_link
+
+    return event_case_link(user=request.user, event=event)
 
 
 @login_required

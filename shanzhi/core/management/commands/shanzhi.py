@@ -28,6 +28,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "workdays_seed",
         "seed the holiday calendar from chinese_calendar (--from/--to; admin years kept)",
     ),
+    "doc-templates": (
+        "doc_templates",
+        "rebuild the packaged Word templates of documents (文书) from code (--check)",
+    ),
 }
 
 
