@@ -36,7 +36,9 @@ lint: deps
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/mypy shanzhi/*/services.py shanzhi/*/selectors.py shanzhi/accounts/scope.py \
-		shanzhi/events/services shanzhi/events/workflow.py shanzhi/events/deadlines.py
+		shanzhi/events/services shanzhi/events/deadlines.py \
+		shanzhi/petitions/services shanzhi/*/workflow.py shanzhi/petitions/deadlines.py \
+		shanzhi/*/statistics.py shanzhi/core/documents.py
 
 pytest: deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

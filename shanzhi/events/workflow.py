@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy as _p
+from django.utils.translation import pgettext_lazy
 
 from shanzhi.accounts.scope import Scope
 
@@ -247,10 +247,10 @@ CANCELLABLE = frozenset({REPORTED, ACCEPTED, DISPATCHED, IN_PROGRESS, SUSPENDED}
 
 # Button labels whose word also names a state or a thing (挂起 suspended/suspend, 撤销
 # cancelled/revoke, 督办 supervision/supervise, 退回): a context keeps their translations apart.
-RETURN_LABEL = _p("event action", "退回")
-SUSPEND_LABEL = _p("event action", "挂起")
-CANCEL_LABEL = _p("event action", "撤销")
-SUPERVISE_LABEL = _p("event action", "督办")
+RETURN_LABEL = pgettext_lazy("event action", "退回")
+SUSPEND_LABEL = pgettext_lazy("event action", "挂起")
+CANCEL_LABEL = pgettext_lazy("event action", "撤销")
+SUPERVISE_LABEL = pgettext_lazy("event action", "督办")
 
 # fmt: off
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
