@@ -291,6 +291,28 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets of the mediation and petitions APIs share field names (state, channel, kind…)
+    # with other apps' sets: name every set behind such a field so the schema has no enum
+    # collisions (the older sets keep the names they had).
+    "ENUM_NAME_OVERRIDES": {
+        "StateEnum": "shanzhi.events.workflow.State",
+        "ChannelEnum": "shanzhi.events.models.Channel",
+        "LevelEnum": "shanzhi.areas.models.Level",
+        "KindEnum": "shanzhi.areas.models.GridKind",
+        "GenderEnum": "shanzhi.registry.identity.Gender",
+        "MediationStateEnum": "shanzhi.mediation.workflow.State",
+        "MediationBodyLevelEnum": "shanzhi.mediation.models.BodyLevel",
+        "MediationPartyRoleEnum": "shanzhi.mediation.models.PartyRole",
+        "MediationPartyKindEnum": "shanzhi.mediation.models.PartyKind",
+        "MediationGenderEnum": "shanzhi.mediation.models.Gender",
+        "PetitionStateEnum": "shanzhi.petitions.choices.State",
+        "PetitionChannelEnum": "shanzhi.petitions.choices.Channel",
+        "PetitionTypeEnum": "shanzhi.petitions.choices.PetitionType",
+        "PetitionDecisionEnum": "shanzhi.petitions.choices.Decision",
+        "PetitionReviewDecisionEnum": "shanzhi.petitions.choices.ReviewDecision",
+        "PetitionReviewKindEnum": "shanzhi.petitions.choices.ReviewKind",
+        "PetitionDeadlineStatusEnum": "shanzhi.petitions.deadlines.Status",
+    },
 }
 
 # --- Shanzhi -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import datetime
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -339,7 +340,11 @@ def plan_cases(
                 )
             )
     for plan in plans:
-        if plan.source == CaseSource.EVENT:
+        # Events are of the last 12 months: only this year's cases come from them (an older
+        # one moved to its event's time would shift the year-on-year change).
+        if plan.source == CaseSource.EVENT and plan.registered_at < now - year:
+            plan.source = CaseSource.GRID
+        elif plan.source == CaseSource.EVENT:
             _from_event(plan, pool, rng, now)
         _timeline(plan, rng, now)
     plans.sort(key=lambda p: p.registered_at)
@@ -354,7 +359,7 @@ def _from_event(
     for k in range(len(pool) - 1, -1, -1):
         event_id, reported, village = pool[k]
         registered = reported + _hours(rng, 2, 72)
-        if registered > now - datetime.timedelta(minutes=30):
+        if not now - datetime.timedelta(days=365) < registered < now - datetime.timedelta(hours=1):
             continue
         if plan.is_open and plan.registered_at < now - datetime.timedelta(days=30):
             # An overdue open case keeps its age; the event must be older than it.
@@ -452,7 +457,7 @@ def yoy_change(plans: list[CasePlan], now: datetime.datetime) -> float:
 
 
 @contextmanager
-def one_calendar():
+def one_calendar() -> Iterator[None]:
     """The deadline helpers read the working-day calendar's revision on every call; within
     this block they read it once (as within one HTTP request)."""
     was_active = getattr(workdays._request, "active", False)

@@ -27,6 +27,8 @@ import datetime
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -69,6 +71,7 @@ from .models import (
     SpecialAction,
     SpecialActionCase,
 )
+from .services.petitions import final_message
 
 XUECHENG = "370403"
 DEMO_MARK = "（演示数据）"
@@ -83,9 +86,6 @@ LEGAL_BODIES = (
     "薛城区人民检察院",
     "枣庄市公安局薛城分局",
     "薛城区司法局",
-)
-REFUSED_REPEAT = (
-    "该信访事项已经复核终结，信访人仍以同一事实和理由提出，依照《信访工作条例》不再受理。"
 )
 
 
@@ -285,8 +285,8 @@ def plan_petitions(
             matter=plan.matter,
         )
         repeat.subject, repeat.village, repeat.handler = plan.subject, plan.village, plan.handler
-        repeat.assigned_at = repeat.registered_at + _days(rng, 0.5, 3)
-        repeat.not_accepted_at = min(repeat.assigned_at + _days(rng, 1, 5), latest)
+        # As ``petition_register`` records it: not accepted on registration, never routed.
+        repeat.not_accepted_at = repeat.registered_at
         repeat.state = State.NOT_ACCEPTED
     # Petitions with a 复查 (decided, or waiting for the decision when recent).
     for n in range(size.reviews):
@@ -472,8 +472,6 @@ def build(ctx: DemoContext, size: Size | None = None) -> None:
     if not Petition.objects.filter(
         area__path__startswith=district.path, content__endswith=DEMO_MARK
     ).exists():
-        from shanzhi.mediation.demo import one_calendar
-
         with one_calendar():
             made = write_petitions(ctx, district, size, users)
     days = reception_ensure(ctx, district, users, weeks_back=12 if size.total > 100 else 4)
@@ -482,6 +480,19 @@ def build(ctx: DemoContext, size: Size | None = None) -> None:
         f"  信访 petitions: {made} 信访件, {days} 接访日 reception days, "
         f"{cases} 专项行动案件 ({time.monotonic() - started:.1f} s)"
     )
+
+
+@contextmanager
+def one_calendar() -> Iterator[None]:
+    """The deadline helpers read the working-day calendar's revision on every call; within
+    this block they read it once (as within one HTTP request)."""
+    was_active = getattr(workdays._request, "active", False)
+    workdays.request_started()
+    try:
+        yield
+    finally:
+        workdays.request_finished()
+        workdays._request.active = was_active
 
 
 def prepare(ctx: DemoContext) -> None:
@@ -597,7 +608,7 @@ def write_petitions(
             objection_due_at=deadlines.objection_due(plan.assigned_at) if routed else None,
             accepted_at=plan.accepted_at,
             not_accepted_reason=(
-                REFUSED_REPEAT
+                final_message()
                 if plan.kind == "repeat"
                 else (
                     "不属于本机关职权范围，且已告知信访人向有权机关提出。"
@@ -688,6 +699,10 @@ def write_petitions(
         if plan.diverted_at is not None:
             entry(plan.diverted_at, "divert", State.REGISTERED, State.DIVERTED,
                   f"导入法律程序：{plan.legal_body}", actor=officer)  # fmt: skip
+        if plan.kind == "repeat":
+            entry(plan.registered_at, "not_accept", State.REGISTERED, State.NOT_ACCEPTED,
+                  p.not_accepted_reason, actor=officer)  # fmt: skip
+            continue
         if plan.assigned_at is None:
             if plan.aid is not None:
                 aid_rows.append((_aid_application(plan.aid, p, fake, officer, approver),

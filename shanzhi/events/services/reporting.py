@@ -224,7 +224,7 @@ def intake_level() -> int:
 def grid_for_intake(grid_id: int) -> Area:
     """The grid with its parents linked up to the root, read in one query (areas whose path
     is a prefix of the grid's), boundaries left out: intake never reads them (locate has
-    its own index) and a district's is large."""
+    its own index) and a district's can be large."""
     table = connection.ops.quote_name(Area._meta.db_table)
     columns = ", ".join(
         connection.ops.quote_name(str(f.column))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import random
 from collections import Counter
 
 import pytest
@@ -53,6 +54,20 @@ def test_seed_plan_has_xuechengs_intake_and_year_on_year_change() -> None:
     assert len(plans) - len(current) == 3222
     assert round(demo.yoy_change(plans, NOW) * 100, 1) == -10.3
     assert all(NOW - 2 * datetime.timedelta(days=365) <= p.registered_at < NOW for p in plans)
+
+
+def test_converted_events_keep_the_year_on_year_change() -> None:
+    rng = random.Random(5)
+    year = datetime.timedelta(days=365)
+    events = [(n, NOW - year * rng.random(), rng.randrange(251)) for n in range(600)]
+    reported = {n: at for n, at, _ in events}
+    plans = demo.plan_cases(DemoContext(scale="seed").rng("t"), demo.SEED, NOW, 251, events)
+    converted = [p for p in plans if p.event_id is not None]
+    assert len(converted) > 150
+    assert len({p.event_id for p in converted}) == len(converted)
+    assert all(reported[p.event_id] < p.registered_at < NOW for p in converted)
+    assert all(p.source == CaseSource.EVENT for p in converted)
+    assert round(demo.yoy_change(plans, NOW) * 100, 1) == -10.3
 
 
 def test_seed_plan_spreads_levels_categories_and_outcomes_realistically() -> None:

@@ -32,6 +32,7 @@ from shanzhi.petitions.models import (
     SpecialAction,
     SpecialActionCase,
 )
+from shanzhi.petitions.services.petitions import final_message
 from shanzhi.registry import identity, protection
 from shanzhi.workdays import calendar as workdays
 
@@ -117,7 +118,9 @@ def test_small_build_has_a_handful_of_everything(built) -> None:
     assert petitions.filter(is_group=True).exists()
     assert Reply.objects.exists() and Review.objects.exists()
     assert PetitionMatter.objects.filter(finalised_at__isnull=False).count() == 1
-    assert petitions.filter(state=State.NOT_ACCEPTED, matter__finalised_at__isnull=False).exists()
+    repeat = petitions.get(state=State.NOT_ACCEPTED, matter__finalised_at__isnull=False)
+    assert repeat.assigned_at is None and repeat.not_accepted_reason == final_message()
+    assert repeat.registered_at > repeat.matter.finalised_at
     assert petitions.filter(state__in=[State.REGISTERED, State.ASSIGNED, State.HANDLING]).exists()
     for snap in snapshot().values():
         assert snap > 0

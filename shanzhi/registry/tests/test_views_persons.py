@@ -239,9 +239,9 @@ def test_person_list_query_count_is_pinned(client, world, people, django_assert_
         person.tags.add(Tag.objects.get_or_create(code=f"t{i}", name=f"标签{i}")[0])
     client = login(client, world.town_officer)
     client.get(reverse("core:home"))  # the session's first "last seen" write happens here
-    # session, user, posts (scope), grid choices, tag choices, count, rows, tags prefetch,
-    # audit: posts + insert
-    with django_assert_num_queries(10):
+    # session, user, posts (scope, also the audit row's post), grid choices, tag choices,
+    # count, rows, tags prefetch, audit insert
+    with django_assert_num_queries(9):
         response = client.post(reverse("registry:person_list"), {"q": "居民"})
     assert response.content.decode().count('data-person="') == 10
 
@@ -351,9 +351,9 @@ def test_detail_shows_residence_history_and_household(client, world, people):
 def test_person_detail_query_count_is_pinned(client, world, people, django_assert_num_queries):
     client = login(client, world.grid_worker_a)
     client.get(reverse("core:home"))  # the session's first "last seen" write happens here
-    # session, user, posts (scope), person (+grid, parent, collector), tags, audit posts,
-    # audit insert, permissions (user, group), households, residences, changes
-    with django_assert_num_queries(12):
+    # session, user, posts (scope, also the audit row's post), person (+grid, parent,
+    # collector), tags, audit insert, permissions (user, group), households, residences, changes
+    with django_assert_num_queries(11):
         response = client.get(reverse("registry:person_detail", args=[people[0].pk]))
     assert response.status_code == 200
 
