@@ -134,6 +134,28 @@ def _petitioner_rows(petitioners: Iterable[Any]) -> list[Petitioner]:
     return rows
 
 
+def _check_registry_scope(actor: Any, rows: list[Petitioner]) -> None:
+    """A petitioner taken from the registry must be a person the actor may see: every caller
+    (pages, API, imports) gets the same check."""
+    from shanzhi.registry.selectors import person_list
+
+    wanted = {i: r.person_id for i, r in enumerate(rows) if r.person_id is not None}
+    if not wanted:
+        return
+    visible = set(
+        person_list(user=actor).filter(pk__in=wanted.values()).values_list("pk", flat=True)
+    )
+    outside = [i for i, pk in wanted.items() if pk not in visible]
+    if outside:
+        raise ValidationError(
+            {
+                "petitioners": [
+                    _("第 %(n)s 位信访人不在您的管辖范围内。") % {"n": i + 1} for i in outside
+                ]
+            }
+        )
+
+
 def _check_group(*, channel: str, is_group: bool, rows: list[Petitioner]) -> None:
     """Art. 20: a group visit sends at most 5 representatives (those marked, or, when none is
     marked, everyone recorded as visiting)."""
@@ -186,6 +208,7 @@ def petition_register(
     if errors:
         raise ValidationError(errors)
     rows = _petitioner_rows(petitioners)
+    _check_registry_scope(actor, rows)
     _check_group(channel=channel, is_group=is_group, rows=rows)
     size = group_size if group_size is not None else len(rows)
     if size < len(rows):

@@ -179,3 +179,22 @@ def test_unmasking_a_petitioner_needs_the_permission_and_is_audited(world):
         == "13800138000"
     )
     assert AuditLog.objects.filter(action="petitions.unmask", outcome="success").count() == 1
+
+
+def test_a_registry_person_outside_the_actors_scope_is_refused_and_nothing_is_written(world):
+    from shanzhi.registry.tests.factories import person
+
+    mine = person(world, grid=world.grid_a, name="赵一")
+    elsewhere = person(world, grid=world.grid_e, name="钱二")
+    assert not world.grid_e.path.startswith(world.town.path)
+    # The town officer sees 常庄街道 (grid A) but not grid E's resident.
+    with pytest.raises(ValidationError) as exc:
+        register(
+            world,
+            actor=world.town_officer,
+            petitioners=[{"name": "赵一", "person": mine}, {"name": "钱二", "person": elsewhere}],
+        )
+    assert exc.value.message_dict["petitioners"] == ["第 2 位信访人不在您的管辖范围内。"]
+    assert not Petition.objects.exists() and not Petitioner.objects.exists()
+    ok = register(world, actor=world.town_officer, petitioners=[{"name": "赵一", "person": mine}])
+    assert ok.petitioners.get().person == mine
