@@ -520,12 +520,26 @@ class VisitForm(ActionForm):
             self.initial.setdefault("visited_on", timezone.localdate())
 
 
+class PartyAddForm(PartyForm):
+    """添加当事人 on the case page: the registration's party form with the case version."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, case: Any = None, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.case = case
+
+    def service_data(self) -> dict[str, Any]:
+        return {"party": self.party_data()}
+
+
 class ArchiveForm(ActionForm):
     comment = forms.CharField(label=_("意见"), required=False)
 
 
-ACTION_FORMS: dict[str, type[ActionForm]] = {
+ACTION_FORMS: dict[str, Any] = {
     "accept": AcceptForm,
+    "party_add": PartyAddForm,
     "refuse": RefuseForm,
     "refer": ReferForm,
     "assign": AssignForm,

@@ -370,6 +370,7 @@ class CaseTransitionSerializer(StrictSerializer):
     decided_on = serializers.DateField(required=False)
     visited_on = serializers.DateField(required=False)
     performance = serializers.ChoiceField(choices=Performance.choices, required=False)
+    party = PartyInputSerializer(required=False, help_text="添加当事人：与登记时的当事人相同。")
 
 
 class StatisticsQuerySerializer(serializers.Serializer):

@@ -630,6 +630,19 @@ def _assign(change: Change) -> None:
     change.after.append(lambda: _tell(case, users, _("请您调解"), actor=change.actor))
 
 
+def _party_add(change: Change) -> None:
+    """添加当事人: a case converted from an event, or registered in a hurry, gets its parties
+    (from the registry, in scope, or entered) before consent and the agreement."""
+    raw = change.data["party"]
+    if not isinstance(raw, Mapping):
+        raise ValidationError({"party": [_("当事人信息无效。")]})
+    index = change.case.parties.count()
+    party = _build_party(change.actor, raw, index)
+    party.case = change.case
+    party.save()
+    change.timeline.update({"party": party.name, "role": party.role})
+
+
 def _session(change: Change) -> None:
     held_at = _as_datetime(change.data["held_at"], "held_at")
     if held_at > change.now + datetime.timedelta(hours=1):
@@ -691,6 +704,9 @@ def _agree(change: Change) -> None:
             errors["responsibilities"] = [_("协议缺少各方责任")]
         if errors:
             raise ValidationError(errors)
+    roles = set(case.parties.values_list("role", flat=True))
+    if not {PartyRole.APPLICANT, PartyRole.RESPONDENT} <= roles:
+        raise ValidationError({"parties": [_("协议须有申请人和被申请人，请先添加当事人。")]})
     terms = _clean_terms(data["terms"], written)
     signed_on = _as_date(data["signed_on"], "signed_on")
     if signed_on > timezone.localdate(change.now):
@@ -853,6 +869,7 @@ EFFECTS = {
     "accept": _accept,
     "refuse": _refuse,
     "refer": _refer,
+    "party_add": _party_add,
     "assign": _assign,
     "session": _session,
     "agree": _agree,
@@ -969,6 +986,15 @@ def case_assign(
         name="assign",
         version=version,
         data={"mediators": [_pk(m) for m in mediators], "lead": _pk(lead), "comment": comment},
+    )
+
+
+def party_add(
+    *, actor: Any, case: MediationCase, version: int, party: Mapping[str, Any]
+) -> MediationCase:
+    """Add one party (the same dict as ``case_register``'s ``parties`` entries)."""
+    return case_transition(
+        actor=actor, case=case, name="party_add", version=version, data={"party": party}
     )
 
 

@@ -217,6 +217,8 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
        ("reason",)),
     _t("refer",               _("移送"),        {REGISTERED, ACCEPTED},   None,       assigner,
        ("body", "reason")),
+    _t("party_add",           _("添加当事人"),  {REGISTERED, ACCEPTED, MEDIATING}, None, assigner,
+       ("party",)),
     _t("assign",              _("指派调解员"),  {ACCEPTED, MEDIATING},    MEDIATING,  assigner,
        ("mediators",), ("lead", "comment")),
     _t("session",             _("调解记录"),    {MEDIATING},              None,       mediator,

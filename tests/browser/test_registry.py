@@ -95,8 +95,9 @@ def test_grid_worker_adds_resident_on_a_phone_and_town_officer_finds_it_masked(
     expect(results.first).to_contain_text("赵小红")
     expect(results.first.locator('[data-field="id-number"]')).to_have_text(MASKED)
     expect(page.locator("[data-search-note]")).to_contain_text(MASKED)
-    # Enter fires both "change" and "submit"; wait until htmx has swapped in the last answer,
-    # so the click below does not land on a row that is being replaced.
+    # Enter fires both "change" and "submit" (queued: the last one runs after the first); wait
+    # until both answers are in, so the click below does not land on a row being replaced.
+    page.wait_for_load_state("networkidle")
     expect(page.locator("#sz-person-filter")).not_to_have_class(re.compile(r"\bhtmx-request\b"))
     assert ID_NUMBER not in page.inner_text("body")
     assert ID_NUMBER not in page.url

@@ -389,3 +389,26 @@ def test_list_and_detail_query_counts_do_not_grow_with_rows(med, django_assert_m
         assert client.get(CASES).json()["count"] == 4
     with django_assert_max_num_queries(30):
         assert client.get(detail_url(case)).status_code == 200
+
+
+def test_party_add_through_the_api_masks_the_phone_and_refuses_a_bad_id(med):
+    case = register(med)
+    client = session_client(med.mediator)
+    bad = client.post(
+        transition_url(case, "party_add"),
+        {"version": case.version, "party": {"role": "third_party", "name": "赵某",
+                                             "id_number": "370403199001011230"}},
+        format="json",
+    )  # fmt: skip
+    assert_error(bad, 400)
+    assert MediationCase.objects.get(pk=case.pk).parties.count() == case.parties.count()
+    response = client.post(
+        transition_url(case, "party_add"),
+        {"version": case.version, "party": {"role": "third_party", "name": "赵某",
+                                             "phone": "13912345678"}},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    third = [p for p in response.json()["parties"] if p["role"] == "third_party"]
+    assert [p["name"] for p in third] == ["赵某"]
+    assert "13912345678" not in response.content.decode()

@@ -122,3 +122,57 @@ def test_only_dispute_events_convert(med):
     assert "event" in exc.value.message_dict
     assert not MediationCase.objects.exists()
     assert not event.timeline.filter(transition="linked_note").exists()
+
+
+def test_a_converted_case_without_parties_gets_them_before_the_agreement(med):
+    event = event_in(med, "in_progress")
+    case = services.case_convert_from_event(actor=med.mediator, event=event)
+    assert case.parties.count() == 0
+    case = services.case_accept(actor=med.mediator, case=case, version=case.version)
+    case = services.case_assign(
+        actor=med.mediator, case=case, version=case.version, mediators=[med.village_mediator]
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.case_agree(actor=med.mediator, case=case, version=case.version, **agreement_data())
+    assert "请先添加当事人" in str(exc.value)
+    assert fresh(case).state == "mediating" and not hasattr(fresh(case), "agreement_id")
+
+    with pytest.raises(ValidationError):  # a bad ID number: nothing written
+        services.party_add(
+            actor=med.mediator,
+            case=case,
+            version=case.version,
+            party={"role": "applicant", "name": "王某", "id_number": "370403199001011230"},
+        )
+    assert fresh(case).parties.count() == 0 and fresh(case).version == case.version
+
+    case = services.party_add(
+        actor=med.mediator, case=case, version=case.version,
+        party={"role": "applicant", "name": "王某", "phone": "13912345678"},
+    )  # fmt: skip
+    case = services.party_add(
+        actor=med.mediator, case=case, version=case.version,
+        party={"role": "respondent", "name": "刘某"},
+    )  # fmt: skip
+    assert sorted(case.parties.values_list("role", flat=True)) == ["applicant", "respondent"]
+    assert case.parties.get(role="applicant").phone_masked == "139****5678"
+    assert case.timeline.filter(transition="party_add").count() == 2
+    case = services.case_agree(
+        actor=med.mediator, case=case, version=case.version, **agreement_data()
+    )
+    assert case.state == "agreed"
+
+
+def test_only_the_cases_mediators_or_assigners_may_add_parties(med, converted):
+    from django.core.exceptions import PermissionDenied
+
+    _, case = converted
+    for outsider in (med.world.grid_worker_a, med.world.leader, med.world.outsider):
+        with pytest.raises(PermissionDenied):
+            services.party_add(
+                actor=outsider,
+                case=case,
+                version=case.version,
+                party={"role": "third_party", "name": "赵某"},
+            )
+    assert fresh(case).parties.count() == 2

@@ -738,3 +738,27 @@ def test_event_detail_has_no_conversion_for_a_grid_worker(client, med, dispute_e
         .content.decode()
     )
     assert 'data-action="convert-mediation"' not in html
+
+
+def test_mediator_adds_a_party_on_the_case_page_and_a_bad_phone_writes_nothing(client, med):
+    case = register(med)
+    before = case.parties.count()
+    client = login(client, med.world.mediator)
+    url = reverse("mediation:act", args=[case.pk, "party_add"])
+    page = client.get(reverse("mediation:detail", args=[case.pk])).content.decode()
+    assert url in page
+    bad = client.post(
+        url,
+        {"party_add-version": case.version, "party_add-role": "third_party",
+         "party_add-name": "赵某", "party_add-phone": "12345"},
+    )  # fmt: skip
+    assert bad.status_code == 400
+    assert fresh(case).parties.count() == before
+    ok = client.post(
+        url,
+        {"party_add-version": case.version, "party_add-role": "third_party",
+         "party_add-name": "赵某", "party_add-phone": "13912345678"},
+    )  # fmt: skip
+    assert ok.status_code == 302
+    added = fresh(case).parties.get(role="third_party")
+    assert (added.name, added.phone_masked) == ("赵某", "139****5678")
