@@ -16,6 +16,7 @@ from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -138,6 +139,9 @@ class EventDetailView(GenericAPIView):
 class EventTransitionView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = TransitionSerializer
+    # JSON, or multipart when the step carries photos (feedback, solve on the spot, a failed
+    # verification): ``photos`` repeated, one file each.
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         operation_id="events_transition",
@@ -146,9 +150,13 @@ class EventTransitionView(GenericAPIView):
         "solve_on_spot、verify_pass、verify_fail、evaluate、reopen、request_extension、"
         "approve_extension、reject_extension、suspend、resume、merge、cancel、supervise）。"
         "必须带上读取时的 version；他人已处理则 409，不写入任何内容；无权执行则 403；"
-        "不在辖区内则 404。照片请通过页面上传。",
+        "不在辖区内则 404。带照片的操作（处置反馈、自行处置、核查不通过）用 "
+        "multipart/form-data 提交，photos 可重复，每张一个文件（JPEG/PNG/WebP）。",
         parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH)],
-        request=TransitionSerializer,
+        request={
+            "application/json": TransitionSerializer,
+            "multipart/form-data": TransitionSerializer,
+        },
         responses={200: EventDetailSerializer, **error_responses(400, 404, 409)},
         tags=TAGS,
     )

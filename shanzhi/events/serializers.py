@@ -194,6 +194,11 @@ class TransitionSerializer(serializers.Serializer):
     days = serializers.IntegerField(required=False, min_value=1)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)
     card = serializers.ChoiceField(choices=Card.choices, required=False)
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="照片（multipart/form-data）：处置反馈、自行处置、核查不通过时可附。",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(self.initial_data) - set(self.fields))

@@ -254,3 +254,39 @@ def test_catalogue_hides_private_types_from_citizens(cast):
     anonymous = session_client().get(TYPES)
     assert_error(anonymous, anonymous.status_code)
     assert anonymous.status_code in (401, 403)
+
+
+def test_feedback_with_photos_through_the_api_multipart(cast, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shanzhi.events.models import Attachment
+
+    from .views_support import png_upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    event = build(cast, "in_progress")
+    client = session_client(cast.department_handler)
+    # A PDF renamed .jpg: refused, nothing written.
+    fake = SimpleUploadedFile("fake.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
+    refused = client.post(
+        transition_url(event, "feedback"),
+        {"version": event.version, "comment": "已清理", "photos": [fake]},
+        format="multipart",
+    )
+    body = assert_error(refused, 400)
+    assert "photos" in body["fields"]
+    assert Event.objects.get(pk=event.pk).state == "in_progress"
+    assert not Attachment.objects.filter(event=event).exists()
+
+    response = client.post(
+        transition_url(event, "feedback"),
+        {
+            "version": event.version,
+            "comment": "已清理",
+            "photos": [png_upload(), png_upload("b.png")],
+        },
+        format="multipart",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "fed_back"
+    assert Attachment.objects.filter(event=event, kind="after").count() == 2
