@@ -47,6 +47,7 @@ from .common import (
     seal_phone,
     timeline_write,
 )
+from .notify import petition_notify
 
 MAX_REPRESENTATIVES = 5  # art. 20
 MAX_TEXT = 5000
@@ -664,6 +665,7 @@ def petition_transition(
         obj=locked,
         detail={"from": from_state, "to": to_state, **change.timeline},
     )
+    petition_notify(locked, spec.name, actor)
     return locked
 
 
