@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/persons/", cases.person_search, name="person_search"),
     path("<int:pk>/", cases.petition_detail, name="detail"),
     path("<int:pk>/act/<slug:name>/", cases.petition_act, name="act"),
+    path("<int:pk>/link/", cases.petition_link, name="link"),
     path(
         "<int:pk>/documents/<slug:kind>.<slug:fmt>",
         cases.petition_document,

@@ -439,3 +439,54 @@ def test_person_search_and_registering_a_registry_person(client, world):
     assert response.status_code == 400
     assert "所选人员不存在或不在您的管辖范围内" in response.content.decode()
     assert counts() == before
+
+
+def test_an_existing_petition_is_linked_to_an_earlier_matter_on_its_page(client, world):
+    first = register(world, title="补偿款未到位")
+    later = register(world, title="补偿款仍未到位")
+    assert later.matter_id != first.matter_id
+    client.force_login(world.petition_officer)
+    page = client.get(reverse("petitions:detail", args=[later.pk])).content.decode()
+    assert reverse("petitions:link", args=[later.pk]) in page
+
+    url = reverse("petitions:link", args=[later.pk])
+    unknown = client.post(url, {"version": later.version, "same_as": "XF000"}, follow=True)
+    assert "找不到该编号的信访件" in unknown.content.decode()
+    assert Petition.objects.get(pk=later.pk).matter_id == later.matter_id
+
+    stale = client.post(url, {"version": later.version + 5, "same_as": first.number})
+    assert stale.status_code == 409
+    assert Petition.objects.get(pk=later.pk).matter_id == later.matter_id
+
+    response = client.post(url, {"version": later.version, "same_as": first.number.lower()})
+    assert response.status_code == 302
+    linked = Petition.objects.get(pk=later.pk)
+    assert linked.matter_id == first.matter_id
+    assert not PetitionMatter.objects.filter(pk=later.matter_id).exists()  # left empty
+    html = client.get(reverse("petitions:detail", args=[first.pk])).content.decode()
+    assert f'data-repeat="{later.number}"' in html
+
+
+def test_linking_a_new_petition_to_a_finalised_matter_records_it_as_not_accepted(client, world):
+    first = finalised(world)
+    later = register(world, title="再次反映")
+    client.force_login(world.petition_officer)
+    client.post(
+        reverse("petitions:link", args=[later.pk]),
+        {"version": later.version, "same_as": first.number},
+    )
+    linked = Petition.objects.get(pk=later.pk)
+    assert (linked.state, linked.not_accepted_reason) == (
+        "not_accepted",
+        "该信访事项已经复核终结，不再受理",
+    )
+
+
+def test_linking_needs_the_register_capability(client, world):
+    later = register(world)
+    client.force_login(world.department_handler)
+    response = client.post(
+        reverse("petitions:link", args=[later.pk]), {"version": later.version, "same_as": "X"}
+    )
+    assert response.status_code in (403, 404)
+    assert Petition.objects.get(pk=later.pk).version == later.version

@@ -277,6 +277,7 @@ def detail_context(request: HttpRequest, petition: Petition, **extra: Any) -> di
     ]
     return {
         "petition": petition,
+        "can_link": scope_for(request.user).can("petitions.register"),
         "deadline": deadlines.deadline_of(petition, timezone.now()),
         "deadline_rows": deadline_rows,
         "petitioners": list(petition.petitioners.all()),
@@ -329,6 +330,37 @@ def petition_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     petition = selectors.petition_detail(user=request.user, pk=pk, request=request)
     context = detail_context(request, petition, **{f"form_{name}": form, "open_action": name})
     return render(request, "petitions/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def petition_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """重复信访: link this petition to the matter of an earlier one, by its number. A petition
+    not yet accepted that joins a matter closed by 复核 is recorded as not accepted."""
+    require(request, "petitions.register")
+    petition = selectors.petition_get(user=request.user, pk=pk)
+    number = (request.POST.get("same_as") or "").strip().upper()
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    earlier = (
+        selectors.petitions_for(request.user).filter(number=number).first() if number else None
+    )
+    if earlier is None or earlier.pk == petition.pk:
+        messages.error(request, _("找不到该编号的信访件，或它不在您的管辖范围内。"))
+        return redirect("petitions:detail", pk=petition.pk)
+    try:
+        services.petition_link_repeat(
+            actor=request.user, petition=petition, matter=earlier.matter, version=version
+        )
+    except services.PetitionConflict as exc:
+        return conflict_response(request, str(exc), reverse("petitions:detail", args=[pk]))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已与 %(n)s 合并为同一信访事项。") % {"n": earlier.number})
+    return redirect("petitions:detail", pk=petition.pk)
 
 
 @login_required
