@@ -11,6 +11,11 @@ urlpatterns = [
     path("<int:pk>/act/<slug:name>/", cases.petition_act, name="act"),
     path("<int:pk>/link/", cases.petition_link, name="link"),
     path(
+        "<int:pk>/petitioners/<int:petitioner_pk>/unmask/",
+        cases.petitioner_unmask,
+        name="petitioner_unmask",
+    ),
+    path(
         "<int:pk>/documents/<slug:kind>.<slug:fmt>",
         cases.petition_document,
         name="document",

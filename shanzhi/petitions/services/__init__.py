@@ -5,6 +5,7 @@ from .actions import checklist_item_tick, special_action_add_case, special_actio
 from .aid import aid_apply, aid_decide, aid_pay, paid_total
 from .common import PetitionConflict, conflict_message
 from .petitions import (
+    UNMASK_PERMISSION,
     PetitionerData,
     context_for,
     final_message,
@@ -33,6 +34,7 @@ from .reception import (
 )
 
 __all__ = [
+    "UNMASK_PERMISSION",
     "PetitionConflict",
     "PetitionerData",
     "aid_apply",

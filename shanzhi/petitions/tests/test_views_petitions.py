@@ -490,3 +490,34 @@ def test_linking_needs_the_register_capability(client, world):
     )
     assert response.status_code in (403, 404)
     assert Petition.objects.get(pk=later.pk).version == later.version
+
+
+def test_petitioner_unmask_needs_the_permission_and_a_reason_and_is_audited(client, world):
+    from shanzhi.core.models import AuditLog
+    from shanzhi.registry.tests.factories import grant_unmask
+
+    petition = register(world)
+    petitioner = petition.petitioners.get()
+    url = reverse("petitions:petitioner_unmask", args=[petition.pk, petitioner.pk])
+
+    client.force_login(world.petition_officer)
+    page = client.get(reverse("petitions:detail", args=[petition.pk])).content.decode()
+    assert url not in page  # no permission, no form
+    refused = client.post(url, {"field": "phone", "reason": "回电核实情况"})
+    assert refused.status_code == 403
+    assert AuditLog.objects.filter(action="petitions.unmask", outcome="denied").count() == 1
+
+    officer = grant_unmask(world.petition_officer)
+    client.force_login(officer)
+    assert url in client.get(reverse("petitions:detail", args=[petition.pk])).content.decode()
+    no_reason = client.post(url, {"field": "phone", "reason": "回电"})
+    assert no_reason.status_code == 400
+    assert "请填写查看事由" in no_reason.content.decode()
+    shown = client.post(url, {"field": "phone", "reason": "回电核实情况"})
+    assert shown.status_code == 200
+    assert "13800138000" in shown.content.decode()
+    granted = AuditLog.objects.filter(action="petitions.unmask", outcome="success")
+    assert granted.get().reason == "回电核实情况"
+    # The detail page itself still shows only the masked phone.
+    detail = client.get(reverse("petitions:detail", args=[petition.pk])).content.decode()
+    assert "13800138000" not in detail and "138****8000" in detail

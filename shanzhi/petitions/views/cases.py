@@ -278,6 +278,7 @@ def detail_context(request: HttpRequest, petition: Petition, **extra: Any) -> di
     return {
         "petition": petition,
         "can_link": scope_for(request.user).can("petitions.register"),
+        "can_unmask": request.user.has_perm(services.UNMASK_PERMISSION),
         "deadline": deadlines.deadline_of(petition, timezone.now()),
         "deadline_rows": deadline_rows,
         "petitioners": list(petition.petitioners.all()),
@@ -330,6 +331,34 @@ def petition_act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     petition = selectors.petition_detail(user=request.user, pk=pk, request=request)
     context = detail_context(request, petition, **{f"form_{name}": form, "open_action": name})
     return render(request, "petitions/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def petitioner_unmask(request: HttpRequest, pk: int, petitioner_pk: int) -> HttpResponse:
+    """One clear ID number or phone of a petitioner, shown once, for a user with the unmask
+    permission and a typed reason; the service audits every attempt, granted or refused."""
+    require(request, "petitions.view")
+    petition = selectors.petition_get(user=request.user, pk=pk)
+    petitioner = petition.petitioners.filter(pk=petitioner_pk).first()
+    if petitioner is None:
+        raise Http404(_("信访人不存在。"))
+    field = str(request.POST.get("field", ""))
+    labels = {"id_number": _("证件号码"), "phone": _("联系电话")}
+    context: dict[str, Any] = {"petition": petition, "petitioner": petitioner}
+    try:
+        value = services.petitioner_unmask(
+            actor=request.user,
+            petitioner=petitioner,
+            field=field,
+            reason=str(request.POST.get("reason", ""))[:200],
+            request=request,
+        )
+    except ValidationError as exc:
+        context["errors"] = exc.messages
+        return render(request, "petitions/unmask.html", context, status=400)
+    context.update(value=value, field_label=labels[field])
+    return render(request, "petitions/unmask.html", context)
 
 
 @login_required
