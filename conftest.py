@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from shanzhi.testing.personas import World, build_world
 
@@ -10,3 +14,13 @@ from shanzhi.testing.personas import World, build_world
 @pytest.fixture
 def world(db) -> World:
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts and ends in the default language: a request that switched to English
+    (the language cookie, the middleware) must not leave the worker's thread in English for
+    the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

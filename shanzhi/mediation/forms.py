@@ -26,6 +26,7 @@ from .models import (
     Gender,
     MediationBody,
     Mediator,
+    PartyKind,
     PartyRole,
     Performance,
     SourceType,
@@ -180,8 +181,13 @@ class PartyForm(forms.Form):
         choices=blank(PartyRole.choices, "—"),
         error_messages={"required": _("请选择当事人地位。")},
     )
+    kind = forms.ChoiceField(
+        label=_("当事人类型"), choices=PartyKind.choices, initial=PartyKind.PERSON, required=False
+    )
     lookup = forms.CharField(
-        label=_("从基础数据查找（姓名或身份证号）"), max_length=50, required=False
+        label=_("从基础数据查找（姓名或身份证号；单位填名称或统一社会信用代码）"),
+        max_length=50,
+        required=False,
     )
     name = forms.CharField(label=_("姓名"), max_length=100, required=False)
     gender = forms.ChoiceField(label=_("性别"), choices=blank(Gender.choices, "—"), required=False)
@@ -211,15 +217,40 @@ class PartyForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        data["person"] = None
+        data["person"] = data["organisation"] = None
+        data["kind"] = data.get("kind") or PartyKind.PERSON
         lookup = (data.get("lookup") or "").strip()
-        if lookup:
+        if lookup and data["kind"] == PartyKind.ORGANISATION:
+            data["organisation"] = self._find_organisation(lookup)
+            if data["organisation"] is not None:
+                data["name"] = data["organisation"].name
+        elif lookup:
             data["person"] = self._find_person(lookup)
             if data["person"] is not None:
                 data["name"] = data["person"].name
         elif not (data.get("name") or "").strip():
             self.add_error("name", _("请填写当事人姓名，或从基础数据中查找。"))
         return data
+
+    def _find_organisation(self, lookup: str) -> Any:
+        """An organisation of the registry in the user's scope, by exact name or by its unified
+        social credit code."""
+        organisations = registry_selectors.organisation_list(user=self.user)
+        found = list(organisations.filter(name=lookup)[:2])
+        if not found:
+            try:
+                code = identity.normalise_uscc(lookup)
+            except ValidationError:
+                code = ""
+            if code:
+                found = list(organisations.filter(uscc=code)[:2])
+        if not found:
+            self.add_error("lookup", _("在您的管辖范围内的基础数据中未找到该单位。"))
+            return None
+        if len(found) > 1:
+            self.add_error("lookup", _("找到多个同名单位，请输入统一社会信用代码查找。"))
+            return None
+        return found[0]
 
     def _find_person(self, lookup: str) -> Any:
         by_id = any(ch.isdigit() for ch in lookup)
@@ -243,6 +274,18 @@ class PartyForm(forms.Form):
     def party_data(self) -> dict[str, Any]:
         data = self.cleaned_data
         person = data.get("person")
+        organisation = data.get("organisation")
+        if organisation is not None or data.get("kind") == PartyKind.ORGANISATION:
+            return {
+                "role": data["role"],
+                "kind": PartyKind.ORGANISATION,
+                "organisation": organisation,
+                "name": (data.get("name") or "").strip(),
+                "phone": data.get("phone") or "",
+                "address": (data.get("address") or "").strip(),
+                "agent_name": (data.get("agent_name") or "").strip(),
+                "agent_relation": (data.get("agent_relation") or "").strip(),
+            }
         return {
             "role": data["role"],
             "person": person,

@@ -762,3 +762,41 @@ def test_mediator_adds_a_party_on_the_case_page_and_a_bad_phone_writes_nothing(c
     assert ok.status_code == 302
     added = fresh(case).parties.get(role="third_party")
     assert (added.name, added.phone_masked) == ("赵某", "139****5678")
+
+
+def test_register_with_an_organisation_party_from_the_registry_and_one_entered(client, med):
+    from shanzhi.registry.tests.importing_helpers import valid_uscc
+
+    code = valid_uscc()
+    org = registry_services.organisation_create(
+        actor=med.village_officer, grid=med.grid_a, name="东村物业服务有限公司",
+        kind="enterprise", address="东村路8号", uscc=code,
+    )  # fmt: skip
+    parties = [
+        {"role": "applicant", "name": "王五"},
+        {"role": "respondent", "kind": "organisation", "lookup": code},
+        {"role": "third_party", "kind": "organisation", "name": "东村业主委员会",
+         "address": "东村路8号"},
+    ]  # fmt: skip
+    response = login(client, med.mediator).post(reverse("mediation:new"), form_data(med, parties))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    respondent = Party.objects.get(role="respondent")
+    assert (respondent.kind, respondent.organisation, respondent.name) == (
+        "organisation",
+        org,
+        "东村物业服务有限公司",
+    )
+    third = Party.objects.get(role="third_party")
+    assert (third.kind, third.organisation, third.name) == ("organisation", None, "东村业主委员会")
+
+
+def test_an_unknown_organisation_is_an_error_and_nothing_is_written(client, med):
+    parties = [
+        {"role": "applicant", "name": "王五"},
+        {"role": "respondent", "kind": "organisation", "lookup": "不存在的公司"},
+    ]
+    before = (MediationCase.objects.count(), Party.objects.count())
+    response = login(client, med.mediator).post(reverse("mediation:new"), form_data(med, parties))
+    assert response.status_code == 400
+    assert "未找到该单位" in response.content.decode()
+    assert (MediationCase.objects.count(), Party.objects.count()) == before
