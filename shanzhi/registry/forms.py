@@ -429,7 +429,7 @@ class PersonEditForm(StyledForm):
     notes = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, user: Any, person: Any, **kwargs: Any) -> None:
-        if not args and "data" not in kwargs:
+        if _unbound(args, kwargs):
             kwargs.setdefault(
                 "initial",
                 {
@@ -454,6 +454,12 @@ class PersonEditForm(StyledForm):
     def service_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {name: data[name] for name in self.PERSON_FIELDS}
+
+
+def _unbound(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether a form is built without data (a GET: ``Form(request.POST or None)``), so the
+    edited object's values are its initial values."""
+    return (args[0] if args else kwargs.get("data")) is None
 
 
 class UnmaskForm(StyledForm):
@@ -621,6 +627,86 @@ class OrganisationForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["grid"].queryset = collect_grids(user)  # type: ignore[attr-defined]
         _default_only_grid(self)
+
+
+# --- Editing buildings, houses, organisations: the create forms with the row's version --------
+
+
+def _initial_from(obj: Any, names: list[str] | tuple[str, ...], **extra: Any) -> dict[str, Any]:
+    return {**{name: getattr(obj, name) for name in names}, "version": obj.version, **extra}
+
+
+class BuildingEditForm(BuildingForm):
+    """修改楼栋. A new point re-locates the building to its grid (as when it was added)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    FIELDS = ("code", "name", "address", "use", "floors", "units", "built_year", "lon", "lat")
+
+    def __init__(self, *args: Any, user: Any, building: Building, **kwargs: Any) -> None:
+        if _unbound(args, kwargs):
+            kwargs.setdefault(
+                "initial",
+                _initial_from(building, self.FIELDS, grid=building.grid_id, crs=coords.WGS84),
+            )
+        super().__init__(*args, user=user, **kwargs)
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {name: data[name] for name in (*self.FIELDS, "grid")}
+
+
+class HouseEditForm(HouseForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    FIELDS = ("unit", "floor", "room", "floor_area", "use", "status")
+
+    def __init__(self, *args: Any, house: House, **kwargs: Any) -> None:
+        if _unbound(args, kwargs):
+            kwargs.setdefault("initial", _initial_from(house, self.FIELDS))
+        super().__init__(*args, **kwargs)
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {name: data[name] for name in self.FIELDS}
+
+
+class OrganisationEditForm(OrganisationForm):
+    """修改单位. The contact phone is never shown in clear: an empty box leaves it unchanged."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    FIELDS = (
+        "name",
+        "kind",
+        "address",
+        "employees",
+        "legal_representative",
+        "contact_name",
+        "notes",
+    )
+
+    def __init__(self, *args: Any, user: Any, organisation: Organisation, **kwargs: Any) -> None:
+        if _unbound(args, kwargs):
+            kwargs.setdefault(
+                "initial",
+                _initial_from(
+                    organisation,
+                    self.FIELDS,
+                    grid=organisation.grid_id,
+                    uscc=organisation.uscc or "",
+                ),
+            )
+        super().__init__(*args, user=user, **kwargs)
+        phone = self.fields["contact_phone"]
+        phone.label = "新联系电话"
+        phone.help_text = "留空则不修改；原号码不显示。"
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            **{name: data[name] for name in self.FIELDS},
+            "grid": data["grid"],
+            "uscc": data["uscc"],
+            "contact_phone": data["contact_phone"] or None,
+        }
 
 
 # --- Place lists ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
@@ -210,11 +210,20 @@ EDITABLE_FIELDS = (
 )
 
 
-def _record_changes(*, actor: Any, person: Person, changes: list[tuple[str, str, str]]) -> None:
+def _record_changes(
+    *,
+    actor: Any,
+    changes: list[tuple[str, str, str]],
+    person: Person | None = None,
+    obj: Any = None,
+    object_type: str = "person",
+) -> None:
+    """One ChangeRecord per changed field (field, old, new) of ``person`` or ``obj``."""
+    target = person if person is not None else obj
     ChangeRecord.objects.bulk_create(
         ChangeRecord(
-            object_type="person",
-            object_id=person.pk,
+            object_type=object_type,
+            object_id=target.pk,
             field=field,
             old_value=old,
             new_value=new,
@@ -533,6 +542,235 @@ def organisation_create(
     _save_unique(org, {"uscc": [f"统一社会信用代码 {code} 已登记。"]})
     audit_record(action="registry.organisation_create", actor=actor, obj=org)
     return org
+
+
+# --- Editing buildings, houses and organisations --------------------------------------------
+
+BUILDING_EDITABLE = (
+    "code",
+    "name",
+    "address",
+    "lon",
+    "lat",
+    "floors",
+    "units",
+    "use",
+    "built_year",
+)
+HOUSE_EDITABLE = ("unit", "floor", "room", "floor_area", "use", "status")
+ORGANISATION_EDITABLE = (
+    "name",
+    "kind",
+    "address",
+    "lon",
+    "lat",
+    "legal_representative",
+    "contact_name",
+    "employees",
+    "notes",
+)
+
+
+def _as_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, float) and isinstance(new, float):
+        return abs(old - new) < 1e-9  # a coordinate read back from a form
+    return bool(old == new)
+
+
+def _collect_changes(
+    locked: Any, fields: dict[str, Any], editable: tuple[str, ...]
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Set the changed ``fields`` on ``locked``; (changes, update_fields)."""
+    unknown = set(fields) - set(editable)
+    if unknown:
+        raise ValidationError({f: ["该字段不可修改。"] for f in sorted(unknown)})
+    changes: list[tuple[str, str, str]] = []
+    update_fields: list[str] = []
+    for field, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        old = getattr(locked, field)
+        if not _same(old, value):
+            changes.append((field, _as_text(old), _as_text(value)))
+            setattr(locked, field, value)
+            update_fields.append(field)
+    return changes, update_fields
+
+
+def _save_edit(
+    *,
+    actor: Any,
+    locked: Any,
+    object_type: str,
+    changes: list[tuple[str, str, str]],
+    update_fields: list[str],
+    duplicate: dict[str, list[str]],
+) -> Any:
+    """Bump the version, save the changed fields (a unique clash → ``duplicate``), and record
+    a ChangeRecord per field and one audit entry. Nothing changed: nothing written."""
+    if not changes:
+        return locked
+    locked.version = F("version") + 1
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=[*update_fields, "version", "updated_at"])
+    except IntegrityError as exc:
+        raise ValidationError(duplicate, code="duplicate") from exc
+    locked.refresh_from_db()
+    _record_changes(actor=actor, obj=locked, object_type=object_type, changes=changes)
+    audit_record(
+        action=f"registry.{object_type}_update",
+        actor=actor,
+        obj=locked,
+        detail={"fields": [c[0] for c in changes]},
+    )
+    return locked
+
+
+@transaction.atomic
+def building_update(
+    *,
+    actor: Any,
+    building: Building,
+    version: int,
+    grid: Area | None = None,
+    **fields: Any,
+) -> Building:
+    """Change a building if ``version`` is current (else StaleEdit → 409). A new grid (the
+    form locates it from a new point) must be in the actor's scope too; the building's houses
+    move with it."""
+    locked = Building.objects.select_for_update().select_related("grid").get(pk=building.pk)
+    if locked.version != version:
+        raise StaleEdit("该楼栋信息已被他人修改，请刷新后重试。")
+    require_grid_in_scope(actor=actor, grid=locked.grid)
+    errors: dict[str, list[str]] = {}
+    for key, message in (("code", "楼栋编码不能为空。"), ("name", "楼栋名称不能为空。")):
+        if key in fields and not (fields[key] or "").strip():
+            errors[key] = [message]
+    if "use" in fields and fields["use"] not in Building.Use.values:
+        errors["use"] = ["未知的楼栋用途。"]
+    if fields.get("floors") is not None:
+        highest = locked.houses.aggregate(m=Max("floor"))["m"]
+        if highest is not None and fields["floors"] < highest:
+            errors["floors"] = [f"已有房屋位于第 {highest} 层，层数不能少于 {highest}。"]
+    if errors:
+        raise ValidationError(errors)
+    changes, update_fields = _collect_changes(locked, fields, BUILDING_EDITABLE)
+    if grid is not None and grid.pk != locked.grid_id:
+        require_grid_in_scope(actor=actor, grid=grid)
+        changes.append(("grid", locked.grid.code, grid.code))
+        locked.grid = grid
+        update_fields.append("grid")
+        House.objects.filter(building=locked).update(grid=grid)
+    code = fields.get("code", locked.code)
+    return _save_edit(  # type: ignore[no-any-return]
+        actor=actor,
+        locked=locked,
+        object_type="building",
+        changes=changes,
+        update_fields=update_fields,
+        duplicate={"code": [f"楼栋编码 {code} 已存在。"]},
+    )
+
+
+@transaction.atomic
+def house_update(*, actor: Any, house: House, version: int, **fields: Any) -> House:
+    """Change a house if ``version`` is current (else StaleEdit → 409)."""
+    locked = House.objects.select_for_update().get(pk=house.pk)
+    if locked.version != version:
+        raise StaleEdit("该房屋信息已被他人修改，请刷新后重试。")
+    building = Building.objects.select_related("grid").get(pk=locked.building_id)
+    require_grid_in_scope(actor=actor, grid=building.grid)
+    errors: dict[str, list[str]] = {}
+    if "room" in fields and not (fields["room"] or "").strip():
+        errors["room"] = ["室号不能为空。"]
+    if fields.get("floor") is not None and fields["floor"] > building.floors:
+        errors["floor"] = [f"楼层超出楼栋总层数（{building.floors} 层）。"]
+    if "use" in fields and fields["use"] not in House.Use.values:
+        errors["use"] = ["未知的房屋用途。"]
+    if "status" in fields and fields["status"] not in House.Status.values:
+        errors["status"] = ["未知的房屋状态。"]
+    if errors:
+        raise ValidationError(errors)
+    changes, update_fields = _collect_changes(locked, fields, HOUSE_EDITABLE)
+    return _save_edit(  # type: ignore[no-any-return]
+        actor=actor,
+        locked=locked,
+        object_type="house",
+        changes=changes,
+        update_fields=update_fields,
+        duplicate={"room": ["该楼栋已有相同单元、室号的房屋。"]},
+    )
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    version: int,
+    grid: Area | None = None,
+    uscc: str | None = None,
+    contact_phone: str | None = None,
+    **fields: Any,
+) -> Organisation:
+    """Change an organisation if ``version`` is current (else StaleEdit → 409). ``uscc``
+    None leaves it, "" clears it; ``contact_phone`` None or "" leaves it (the clear number is
+    never shown, so an empty box means unchanged); the change record keeps it masked."""
+    locked = Organisation.objects.select_for_update().select_related("grid").get(pk=organisation.pk)
+    if locked.version != version:
+        raise StaleEdit("该单位信息已被他人修改，请刷新后重试。")
+    require_grid_in_scope(actor=actor, grid=locked.grid)
+    errors: dict[str, list[str]] = {}
+    if "name" in fields and not (fields["name"] or "").strip():
+        errors["name"] = ["单位名称不能为空。"]
+    if "kind" in fields and fields["kind"] not in Organisation.Kind.values:
+        errors["kind"] = ["未知的单位类型。"]
+    code: str | None = locked.uscc
+    if uscc is not None:
+        code = None
+        if uscc.strip():
+            try:
+                code = identity.normalise_uscc(uscc)
+            except ValidationError as exc:
+                errors["uscc"] = exc.messages
+    phone = ""
+    if contact_phone:
+        try:
+            phone = identity.normalise_mobile(contact_phone)
+        except ValidationError as exc:
+            errors["contact_phone"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    changes, update_fields = _collect_changes(locked, fields, ORGANISATION_EDITABLE)
+    if code != locked.uscc:
+        changes.append(("uscc", _as_text(locked.uscc), _as_text(code)))
+        locked.uscc = code
+        update_fields.append("uscc")
+    if phone and protection.phone_index(phone) != locked.contact_phone_index:
+        sealed = protection.seal_phone(phone)
+        changes.append(("contact_phone", locked.contact_phone_masked, sealed.masked))
+        locked.contact_phone_enc = sealed.enc
+        locked.contact_phone_index = sealed.index
+        locked.contact_phone_masked = sealed.masked
+        update_fields += ["contact_phone_enc", "contact_phone_index", "contact_phone_masked"]
+    if grid is not None and grid.pk != locked.grid_id:
+        require_grid_in_scope(actor=actor, grid=grid)
+        changes.append(("grid", locked.grid.code, grid.code))
+        locked.grid = grid
+        update_fields.append("grid")
+    return _save_edit(  # type: ignore[no-any-return]
+        actor=actor,
+        locked=locked,
+        object_type="organisation",
+        changes=changes,
+        update_fields=update_fields,
+        duplicate={"uscc": [f"统一社会信用代码 {code} 已登记。"]},
+    )
 
 
 def registry_access_record(

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,12 +33,20 @@ from . import paginate, render_list, require
 
 STALE_MESSAGE = "该记录已被他人修改，请刷新后重试"
 # Change records name a few fields that are not model fields of their own.
-CHANGE_LABELS = {"phone": "手机号码", "tags": "标签", "grid": "所属网格"}
+CHANGE_LABELS = {
+    "phone": "手机号码",
+    "tags": "标签",
+    "grid": "所属网格",
+    "contact_phone": "联系电话",
+}
 
 
-def change_rows(changes: Iterable[ChangeRecord]) -> list[dict[str, Any]]:
-    """Change records with a readable field name and choice labels instead of codes."""
-    fields = {f.name: f for f in Person._meta.concrete_fields}
+def change_rows(
+    changes: Iterable[ChangeRecord], model: type[Model] = Person
+) -> list[dict[str, Any]]:
+    """Change records with a readable field name and choice labels instead of codes
+    (``model``: the changed object's model, for field names and choices)."""
+    fields = {f.name: f for f in model._meta.concrete_fields}
     rows = []
     for change in changes:
         field = fields.get(change.field)

@@ -4,6 +4,9 @@ and shown masked."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,22 +17,62 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shanzhi.accounts.scope import scope_for
+from shanzhi.areas.services import StaleEdit
 
 from .. import selectors, services
 from ..forms import (
+    BuildingEditForm,
     BuildingForm,
+    HouseEditForm,
     HouseForm,
+    OrganisationEditForm,
     OrganisationFilterForm,
     OrganisationForm,
     PlaceFilterForm,
     apply_service_errors,
 )
 from . import paginate, query_without_page, render_list, require
+from .persons import STALE_MESSAGE, change_rows
 
 
-def _form_page(request: HttpRequest, form: object, title: str, **extra: object) -> HttpResponse:
+def _form_page(
+    request: HttpRequest, form: object, title: str, status: int = 200, **extra: object
+) -> HttpResponse:
     context = {"form": form, "title": title, "submit": "保存", **extra}
-    return render(request, "registry/form.html", context)
+    return render(request, "registry/form.html", context, status=status)
+
+
+def _changes(object_type: str, obj: Any) -> list[dict[str, Any]]:
+    """The change history of a place, newest first, with readable field names."""
+    return change_rows(
+        selectors.change_history(object_type=object_type, object_id=obj.pk),
+        model=type(obj),
+    )
+
+
+def _edit(
+    request: HttpRequest, form: Any, update: Callable[..., Any], **kwargs: Any
+) -> tuple[bool, int]:
+    """Run an update service for a valid POSTed edit form: (saved, HTTP status). A stale
+    version is a 409 with the form kept; service errors go onto the form. Nothing is written
+    unless it is saved."""
+    if request.method != "POST" or not form.is_valid():
+        return False, 200
+    try:
+        update(
+            actor=request.user,
+            version=form.cleaned_data["version"],
+            **form.service_fields(),
+            **kwargs,
+        )
+    except StaleEdit:
+        form.add_error(None, STALE_MESSAGE)
+        return False, 409
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return False, 200
+    messages.success(request, "已保存修改。")
+    return True, 200
 
 
 # --- Buildings and houses ------------------------------------------------------------------------
@@ -62,6 +105,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "building": building,
         "houses": selectors.building_houses(user=request.user, building=building),
         "can_collect": scope_for(request.user).can("registry.collect"),
+        "changes": _changes("building", building),
     }
     return render(request, "registry/building_detail.html", context)
 
@@ -123,6 +167,7 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "current": [r for r in residences if r.to_date is None],
         "past": [r for r in residences if r.to_date is not None],
         "can_collect": scope_for(request.user).can("registry.collect"),
+        "changes": _changes("house", house),
     }
     return render(request, "registry/house_detail.html", context)
 
@@ -166,6 +211,45 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/household_detail.html", context)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """修改楼栋; a new point re-locates it to its grid. A stale version is a 409."""
+    require(request, "registry.collect")
+    building = selectors.building_get(user=request.user, pk=pk)
+    form = BuildingEditForm(request.POST or None, user=request.user, building=building)
+    saved, status = _edit(request, form, services.building_update, building=building)
+    if saved:
+        return redirect("registry:building_detail", pk=building.pk)
+    return _form_page(
+        request,
+        form,
+        f"修改楼栋：{building.name}",
+        status=status,
+        geolocate=True,
+        cancel_url=reverse("registry:building_detail", args=[building.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def house_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request, "registry.collect")
+    house = selectors.house_get(user=request.user, pk=pk)
+    form = HouseEditForm(request.POST or None, house=house)
+    saved, status = _edit(request, form, services.house_update, house=house)
+    if saved:
+        return redirect("registry:house_detail", pk=house.pk)
+    return _form_page(
+        request,
+        form,
+        f"修改房屋：{house}",
+        status=status,
+        building=house.building,
+        cancel_url=reverse("registry:house_detail", args=[house.pk]),
+    )
+
+
 # --- Organisations -----------------------------------------------------------------------------
 
 
@@ -192,7 +276,12 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "registry.view")
     organisation = selectors.organisation_get(user=request.user, pk=pk)
-    return render(request, "registry/organisation_detail.html", {"organisation": organisation})
+    context = {
+        "organisation": organisation,
+        "can_collect": scope_for(request.user).can("registry.collect"),
+        "changes": _changes("organisation", organisation),
+    }
+    return render(request, "registry/organisation_detail.html", context)
 
 
 @login_required
@@ -209,3 +298,21 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已添加单位“{organisation.name}”。")
             return redirect("registry:organisation_detail", pk=organisation.pk)
     return _form_page(request, form, "添加单位", cancel_url=reverse("registry:organisation_list"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request, "registry.collect")
+    organisation = selectors.organisation_get(user=request.user, pk=pk)
+    form = OrganisationEditForm(request.POST or None, user=request.user, organisation=organisation)
+    saved, status = _edit(request, form, services.organisation_update, organisation=organisation)
+    if saved:
+        return redirect("registry:organisation_detail", pk=organisation.pk)
+    return _form_page(
+        request,
+        form,
+        f"修改单位：{organisation.name}",
+        status=status,
+        cancel_url=reverse("registry:organisation_detail", args=[organisation.pk]),
+    )
