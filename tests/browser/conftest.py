@@ -41,6 +41,30 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_sqlite() -> Iterator[None]:
+    """On an in-memory SQLite test database the live server's request threads all share the
+    test's one connection; two requests at once (a page's htmx requests, a navigation while
+    one is in flight) can then trip over each other. There, serve one request at a time (the
+    plain WSGIServer closes each connection, so the browser never waits on a kept-alive one).
+    PostgreSQL runs the threaded server, as production does."""
+    from django.conf import settings
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class OneAtATime(WSGIServer):
+        # The server thread itself already uses the shared connection (LiveServerThread.run).
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    original = LiveServerThread.server_class
+    if sqlite:
+        LiveServerThread.server_class = OneAtATime
+    yield
+    LiveServerThread.server_class = original
+
+
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
