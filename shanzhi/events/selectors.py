@@ -36,6 +36,7 @@ from .models import (
     ExtensionRequest,
     ExtensionState,
     Notification,
+    NotificationChannel,
     NotificationStatus,
     TimelineEntry,
 )
@@ -324,7 +325,11 @@ def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notif
 
 def unread_count(*, user: Any) -> int:
     """How many in-app notifications the user has not read yet (the navbar badge)."""
-    return notification_list(user=user, unread_only=True).filter(channel="inapp").count()
+    return (
+        notification_list(user=user, unread_only=True)
+        .filter(channel=NotificationChannel.INAPP)
+        .count()
+    )
 
 
 def event_types(*, public_only: bool = False) -> QuerySet[EventType]:

@@ -124,6 +124,15 @@ def petition_get(*, user: Any, pk: Any) -> Petition:
         raise Http404(_("信访件不存在或不在您的管辖范围内。")) from exc
 
 
+def petition_by_number(*, user: Any, number: str) -> Petition | None:
+    """The petition with this ticket number if the user may see it (case-insensitive), else
+    None: the lookup behind every "信访件编号" box (repeats, special actions, aid, bookings)."""
+    number = (number or "").strip().upper()
+    if not number:
+        return None
+    return Petition.objects.filter(visible_q(user), number=number).first()
+
+
 def petition_detail(*, user: Any, pk: Any, request: Any = None) -> Petition:
     """One petition with everything its page shows (petitioners, reply, reviews, timeline),
     or 404. Showing petitioners is a view of personal data: one audit row per call."""

@@ -91,9 +91,7 @@ def action_add_case(request: HttpRequest, pk: int) -> HttpResponse:
     form = _case_form(request, request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        petition = (
-            selectors.petitions_for(request.user).filter(number=data["petition_number"]).first()
-        )
+        petition = selectors.petition_by_number(user=request.user, number=data["petition_number"])
         if petition is None:
             form.add_error("petition_number", _("找不到该编号的信访件，或它不在您的管辖范围内。"))
         else:

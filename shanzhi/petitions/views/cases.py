@@ -156,7 +156,7 @@ def _register(request: HttpRequest, form: Any, formset: Any) -> Petition | None:
     data = form.cleaned_data
     matter = None
     if data.get("same_as"):
-        earlier = selectors.petitions_for(request.user).filter(number=data["same_as"]).first()
+        earlier = selectors.petition_by_number(user=request.user, number=data["same_as"])
         if earlier is None:
             form.add_error("same_as", _("找不到该编号的信访件，或它不在您的管辖范围内。"))
             return None
@@ -368,13 +368,12 @@ def petition_link(request: HttpRequest, pk: int) -> HttpResponse:
     not yet accepted that joins a matter closed by 复核 is recorded as not accepted."""
     require(request, "petitions.register")
     petition = selectors.petition_get(user=request.user, pk=pk)
-    number = (request.POST.get("same_as") or "").strip().upper()
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
         version = -1
-    earlier = (
-        selectors.petitions_for(request.user).filter(number=number).first() if number else None
+    earlier = selectors.petition_by_number(
+        user=request.user, number=request.POST.get("same_as", "")
     )
     if earlier is None or earlier.pk == petition.pk:
         messages.error(request, _("找不到该编号的信访件，或它不在您的管辖范围内。"))

@@ -145,8 +145,8 @@ def reception_book(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         petition = None
         if data["petition_number"]:
-            petition = (
-                selectors.petitions_for(request.user).filter(number=data["petition_number"]).first()
+            petition = selectors.petition_by_number(
+                user=request.user, number=data["petition_number"]
             )
             if petition is None:
                 form.add_error(
