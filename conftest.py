@@ -24,3 +24,12 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalogue_snapshot() -> None:
+    """Intake's per-process catalogue snapshot starts empty in each test: a test database is
+    rolled back or flushed between tests, which no catalogue signal sees."""
+    from shanzhi.events.catalogue_snapshot import forget_snapshot
+
+    forget_snapshot()

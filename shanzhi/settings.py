@@ -267,6 +267,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # --- REST API ------------------------------------------------------------------------------------
 # How long one process trusts an API token it has checked (revocation bound; ADR 0010).
 SHANZHI_TOKEN_CACHE_SECONDS = env_int("SHANZHI_TOKEN_CACHE_SECONDS", 5)
+# Event intake's two statements run as server-side prepared statements on PostgreSQL
+# (core/db.py, ADR 0010). Set 0 behind a connection pooler in transaction mode that does not
+# carry prepared statements (PgBouncer before 1.21).
+SHANZHI_DB_PREPARED_STATEMENTS = env_bool("SHANZHI_DB_PREPARED_STATEMENTS", True)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "shanzhi.accounts.authentication.TokenAuthentication",

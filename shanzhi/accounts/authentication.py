@@ -4,8 +4,11 @@ A process remembers a token it has checked for ``TOKEN_CACHE_SECONDS`` (default 
 client posting many requests costs one token query per few seconds, not one per request.
 Revoking a token (``tokens.api_token_revoke``) forgets it in the revoking process at once;
 every other process refuses it at the latest ``TOKEN_CACHE_SECONDS`` later — the same bound
-holds for a deactivated user. ``SHANZHI_TOKEN_CACHE_SECONDS=0`` checks the database on
-every request.
+holds for a deactivated user. The user's scope (their posts) is remembered with the token, so
+within the same bound: a change of posts or of a user (``apps.AccountsConfig.ready``) forgets
+every remembered token of this process at once, other processes see it at the latest
+``TOKEN_CACHE_SECONDS`` later. ``SHANZHI_TOKEN_CACHE_SECONDS=0`` checks the database on every
+request.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken
+from .scope import scope_for
 
 # Tokens this process remembers at most (a burst of distinct keys only empties the memory).
 TOKEN_CACHE_SIZE = 1000
@@ -62,6 +66,8 @@ def _checked_token(digest: str) -> ApiToken | None:
             _checked.pop(digest, None)
             return None
         if ttl > 0:
+            # Scope and posts text computed once and carried by every copy below.
+            scope_for(token.user)
             if len(_checked) >= TOKEN_CACHE_SIZE:
                 _checked.clear()
             _checked[digest] = (now, token)

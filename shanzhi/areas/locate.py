@@ -251,10 +251,12 @@ def _load_rows() -> list[tuple[int, str, str, str, str]]:
     )
 
 
-def grid_index() -> GridIndex:
-    """The index for the current boundary revision (one small query when it is cached)."""
+def grid_index(revision: int | None = None) -> GridIndex:
+    """The index for the current boundary revision (one small query when it is cached);
+    ``revision`` when the caller has just read it (intake reads several tokens at once)."""
     global _index
-    revision = current_revision()
+    if revision is None:
+        revision = current_revision()
     index = _index
     if index is not None and index.revision == revision:
         return index
@@ -265,6 +267,12 @@ def grid_index() -> GridIndex:
             index = GridIndex(revision, _load_rows())
             _index = index
     return index
+
+
+def cached_index() -> GridIndex | None:
+    """This process's index as it is, without asking whether it is current (a caller that
+    reads the revision later, with other things, and compares: events intake)."""
+    return _index
 
 
 def forget_index() -> None:
@@ -352,18 +360,24 @@ class BatchLocateResult:
 
 
 def locate_many(
-    lons: Any, lats: Any, *, crs: str = coords.WGS84, method: str | None = None
+    lons: Any,
+    lats: Any,
+    *,
+    crs: str = coords.WGS84,
+    method: str | None = None,
+    revision: int | None = None,
 ) -> BatchLocateResult:
     """Locate a batch of points (arrays or sequences of longitudes and latitudes in ``crs``).
 
     Unknown CRS → ValidationError. Points with NaN or out-of-range coordinates are simply
     outside every grid. ``method`` ("tree" or "sweep") forces one path; tests use it.
+    ``revision``: the boundary revision the caller has just read (``grid_index``).
     """
     x, y = coords.to_wgs84(
         np.asarray(lons, dtype=np.float64), np.asarray(lats, dtype=np.float64), crs
     )
     x, y = np.ravel(x), np.ravel(y)
-    index = grid_index()
+    index = grid_index(revision)
     point, position = index.hits(x, y, method=method)
     basic = position < index.basic_count
     # Lowest position = smallest code among the basic grids touching the point.
@@ -381,8 +395,11 @@ def locate_many(
     )
 
 
-def locate(lon: Any, lat: Any, *, crs: str = coords.WGS84) -> LocateResult:
-    """The basic grid, and any dedicated/professional grids, containing one point."""
+def locate(
+    lon: Any, lat: Any, *, crs: str = coords.WGS84, revision: int | None = None
+) -> LocateResult:
+    """The basic grid, and any dedicated/professional grids, containing one point
+    (``revision`` as for ``locate_many``)."""
     try:
         x, y = float(lon), float(lat)
     except (TypeError, ValueError):
@@ -392,7 +409,7 @@ def locate(lon: Any, lat: Any, *, crs: str = coords.WGS84) -> LocateResult:
             f"经纬度超出范围：{lon}, {lat}（经度 -180～180，纬度 -90～90）。",
             code="invalid_coordinate",
         )
-    return locate_many([x], [y], crs=crs, method="tree").result(0)
+    return locate_many([x], [y], crs=crs, method="tree", revision=revision).result(0)
 
 
 def parse_points(lines: Iterable[str]) -> tuple[list[tuple[int, str, str]], list[str]]:

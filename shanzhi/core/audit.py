@@ -52,7 +52,7 @@ def describe_posts(user: Any) -> str:
     return text
 
 
-def audit_record(
+def audit_entry(
     *,
     action: str,
     actor: Any = None,
@@ -65,14 +65,15 @@ def audit_record(
     username: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditLog:
-    """Append one row to the audit log. Never updates, never deletes."""
+    """One audit row, not yet saved (``audit_record`` saves it; a caller that inserts several
+    rows in one statement, ``core.insert``, saves it with them)."""
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         actor = user if getattr(user, "is_authenticated", False) else None
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
-    return AuditLog.objects.create(
+        object_id = object_id or (str(obj.pk) if obj.pk is not None else "")
+    return AuditLog(
         actor=actor,
         actor_username=(actor.get_username() if actor is not None else username)[:150],
         post=describe_posts(actor),
@@ -85,3 +86,11 @@ def audit_record(
         reason=reason,
         detail=detail or {},
     )
+
+
+def audit_record(**kwargs: Any) -> AuditLog:
+    """Append one row to the audit log (arguments as ``audit_entry``). Never updates, never
+    deletes."""
+    entry = audit_entry(**kwargs)
+    entry.save(force_insert=True)
+    return entry

@@ -81,32 +81,42 @@ NO_CLOCK = StepClock(step="", started_at=None, due_at=None, warn_at=None, red_at
 
 
 def step_due(
-    event_type: EventType, step: str, start: datetime.datetime
+    event_type: EventType,
+    step: str,
+    start: datetime.datetime,
+    *,
+    calendar: workdays.WorkCalendar | None = None,
 ) -> datetime.datetime | None:
     """When ``step`` started at ``start`` is due under ``event_type``'s limits."""
     if step == "accept":
-        return workdays.add_working_hours(start, event_type.accept_hours)
+        return workdays.add_working_hours(start, event_type.accept_hours, calendar=calendar)
     if step == "dispatch":
-        return workdays.add_working_hours(start, event_type.dispatch_hours)
+        return workdays.add_working_hours(start, event_type.dispatch_hours, calendar=calendar)
     if step == "handle":
-        return workdays.add_working_days(start, event_type.handle_days)
+        return workdays.add_working_days(start, event_type.handle_days, calendar=calendar)
     if step == "verify":
-        return workdays.add_working_days(start, event_type.verify_days)
+        return workdays.add_working_days(start, event_type.verify_days, calendar=calendar)
     return None
 
 
-def clock_until(step: str, start: datetime.datetime, due: datetime.datetime) -> StepClock:
+def clock_until(
+    step: str,
+    start: datetime.datetime,
+    due: datetime.datetime,
+    *,
+    calendar: workdays.WorkCalendar | None = None,
+) -> StepClock:
     """The clock of a step that started at ``start`` and is due at ``due`` (also used when an
     approved extension moves ``due``)."""
     warn = start + (due - start) * warn_fraction()
-    red = workdays.add_working_days(due, red_card_days())
+    red = workdays.add_working_days(due, red_card_days(), calendar=calendar)
     return StepClock(
         step=step,
         started_at=start,
         due_at=due,
         warn_at=warn,
         red_at=red,
-        calendar_warning=workdays.calendar_warning([due, red]),
+        calendar_warning=workdays.calendar_warning([due, red], calendar=calendar),
     )
 
 
@@ -117,13 +127,19 @@ def extended_clock(
     return clock_until(step, start, workdays.add_working_days(due, days))
 
 
-def start_clock(event_type: EventType, step: str, start: datetime.datetime) -> StepClock:
+def start_clock(
+    event_type: EventType,
+    step: str,
+    start: datetime.datetime,
+    *,
+    calendar: workdays.WorkCalendar | None = None,
+) -> StepClock:
     if not step:
         return NO_CLOCK
-    due = step_due(event_type, step, start)
+    due = step_due(event_type, step, start, calendar=calendar)
     if due is None:
         return StepClock(step=step, started_at=start, due_at=None, warn_at=None, red_at=None)
-    return clock_until(step, start, due)
+    return clock_until(step, start, due, calendar=calendar)
 
 
 def level_expression(now: datetime.datetime) -> Case:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .workflow import AssignmentRole, AssignmentState, State
@@ -166,6 +167,23 @@ class EventTypeAttribute(models.Model):
     @property
     def keys(self) -> list[str]:
         return [str(v.get("key")) for v in self.values or [] if isinstance(v, dict)]
+
+
+class CatalogueRevision(models.Model):
+    """One row whose token is renewed whenever a catalogue row (a type or an attribute) is
+    saved or deleted; intake's per-process snapshot of the catalogue compares it
+    (``catalogue_snapshot``). A random token, as the calendar's, so a change rolled back in one
+    process is never mistaken for a later one."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("事件分类版本 catalogue revision")
+        verbose_name_plural = _("事件分类版本 catalogue revisions")
+
+    def __str__(self) -> str:
+        return f"catalogue revision {self.token}"
 
 
 class EventNumberSequence(models.Model):

@@ -292,14 +292,16 @@ def load_calendar(token: str) -> WorkCalendar:
     )
 
 
-def work_calendar() -> WorkCalendar:
+def work_calendar(token: str | None = None) -> WorkCalendar:
     """The current calendar: one one-row query, plus two when it changed since last loaded;
-    no query again within the same HTTP request."""
+    no query again within the same HTTP request. ``token`` when the caller has just read it
+    (intake reads several tokens at once)."""
     global _cached
     memo = getattr(_request, "calendar", None)
-    if memo is not None:
+    if memo is not None and (token is None or memo.token == token):
         return memo
-    token = current_token()
+    if token is None:
+        token = current_token()
     calendar = _cached
     if calendar is None or calendar.token != token:
         with _lock:

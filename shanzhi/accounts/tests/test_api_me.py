@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from shanzhi.accounts.models import Post
 from shanzhi.accounts.scope import CAPABILITIES
 from shanzhi.testing.api import assert_error, has_cjk, session_client, token_client
 
@@ -74,6 +75,18 @@ def test_me_refuses_post_with_405_in_error_format(world):
 def test_me_query_count_is_pinned(world, django_assert_num_queries):
     client = token_client(world.town_officer)
     client.get(ME)  # first use stamps last_used_at
-    # posts for the scope, posts for the answer (the token was checked moments ago: cached)
-    with django_assert_num_queries(2):
+    # posts for the answer; the token, checked moments ago, is remembered with its scope
+    with django_assert_num_queries(1):
         assert client.get(ME).status_code == 200
+
+
+def test_a_remembered_token_forgets_its_scope_when_posts_change(world, settings):
+    """The scope remembered with a token (SHANZHI_TOKEN_CACHE_SECONDS) is dropped in this
+    process as soon as a post changes."""
+    settings.SHANZHI_TOKEN_CACHE_SECONDS = 60
+    client = token_client(world.town_officer)
+    assert "events.dispatch" in client.get(ME).json()["capabilities"]
+    for post in Post.objects.filter(user=world.town_officer):
+        post.is_active = False
+        post.save(update_fields=["is_active"])
+    assert client.get(ME).json()["capabilities"] == []

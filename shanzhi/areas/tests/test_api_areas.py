@@ -124,9 +124,9 @@ def test_page_past_the_end_is_404_in_error_format(world):
 def test_list_query_count_is_pinned(world, django_assert_num_queries):
     client = token_client(world.city_admin)
     client.get(AREAS)
-    # posts (scope), count, page with parents joined: not one more per row (the token was
-    # checked moments ago: remembered, ADR 0010)
-    with django_assert_num_queries(3):
+    # count, page with parents joined: not one more per row (the token was checked moments
+    # ago: remembered with its scope, ADR 0010)
+    with django_assert_num_queries(2):
         assert client.get(AREAS).json()["count"] == 16
 
 
@@ -167,8 +167,8 @@ def test_unknown_area_is_404(world):
 def test_detail_query_count_is_pinned(world, django_assert_num_queries):
     client = token_client(world.town_officer)
     client.get(detail(world.grid_a))
-    # posts (scope), area with parent, current team (token remembered, ADR 0010)
-    with django_assert_num_queries(3):
+    # area with parent, current team (token remembered with its scope, ADR 0010)
+    with django_assert_num_queries(2):
         assert client.get(detail(world.grid_a)).status_code == 200
 
 
@@ -377,8 +377,8 @@ def test_anonymous_geojson_is_401(world):
 def test_geojson_query_count_is_pinned(world, django_assert_num_queries):
     client = token_client(world.city_admin)
     client.get(AREAS_GEOJSON)
-    # posts (scope), areas with parents joined (token remembered, ADR 0010)
-    with django_assert_num_queries(2):
+    # areas with parents joined (token remembered with its scope, ADR 0010)
+    with django_assert_num_queries(1):
         assert len(client.get(AREAS_GEOJSON).json()["features"]) == 16
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert len(client.get(GRIDS_GEOJSON).json()["features"]) == 6

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from shanzhi.core.audit import audit_record
 
+from ..catalogue_snapshot import catalogue_revision_renew
 from ..models import AttributeDatatype, EventType, EventTypeAttribute, Priority
 
 URGENT, HIGH, NORMAL = Priority.URGENT, Priority.HIGH, Priority.NORMAL
@@ -249,5 +250,7 @@ def catalogue_seed(*, actor: Any = None) -> int:
                 for attr_order, attr in enumerate(sub.attrs)
             )
     if created:
+        # Attributes are bulk-created, which sends no signal: renew the snapshot token here.
+        catalogue_revision_renew()
         audit_record(action="events.catalogue_seed", actor=actor, detail={"created": created})
     return created

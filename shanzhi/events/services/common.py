@@ -82,7 +82,7 @@ class Change:
             self.fields.add(name)
 
 
-def timeline_write(
+def timeline_entry(
     *,
     event: Event,
     actor: Any,
@@ -93,7 +93,8 @@ def timeline_write(
     data: dict[str, Any] | None = None,
     at: datetime.datetime,
 ) -> TimelineEntry:
-    return TimelineEntry.objects.create(
+    """One timeline row, not yet saved (``timeline_write`` saves it)."""
+    return TimelineEntry(
         event=event,
         at=at,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -104,6 +105,13 @@ def timeline_write(
         comment=comment,
         data=data or {},
     )
+
+
+def timeline_write(**kwargs: Any) -> TimelineEntry:
+    """Append one timeline row (arguments as ``timeline_entry``)."""
+    entry = timeline_entry(**kwargs)
+    entry.save(force_insert=True)
+    return entry
 
 
 # --- whom to tell ------------------------------------------------------------------------------

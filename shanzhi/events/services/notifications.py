@@ -9,7 +9,8 @@ queued for a real gateway to pick up later. An adapter has one method::
 
 It runs only after the transaction commits (``transaction.on_commit``), never inside it, so a
 slow or failing gateway cannot hold locks or roll an event back. In-app notifications need no
-adapter: committing the row is delivering it.
+adapter: committing the row is delivering it, so they are written as sent (a rolled-back
+transaction takes them with it) and cost no work after the commit.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from functools import cache
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import QuerySet, Subquery
-from django.db.models.functions import Length
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -71,32 +71,55 @@ def roles_with(capability: str) -> list[str]:
     return sorted(role for role, caps in CAPABILITIES.items() if capability in caps)
 
 
-def ancestor_paths(path: str) -> list[str]:
-    """ "/1/5/32/" → ["/1/", "/1/5/", "/1/5/32/"]."""
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def _holders(posts: QuerySet[Post]) -> QuerySet[User]:
     return User.objects.filter(
         pk__in=posts.filter(is_active=True).values("user_id"), is_active=True
     ).order_by("pk")
 
 
-def dispatchers_for(area: Area) -> QuerySet[User]:
-    """The dispatchers nearest to ``area``: those posted at it or, when nobody is, at its
-    nearest ancestor that has any — so a city administrator hears of a town's events only
-    where the town has no dispatcher of its own."""
-    posts = Post.objects.filter(
-        role__in=roles_with("events.dispatch"),
-        area__path__in=ancestor_paths(area.path),
-        is_active=True,
+def dispatching_posts_sql(area_ids_sql: str) -> tuple[str, list[str]]:
+    """SQL for (area_id, user_id) of the active dispatching posts of active users on the
+    areas ``area_ids_sql`` lists (an SQL list or array expression), and its role params."""
+    roles = roles_with("events.dispatch")
+    qn = connection.ops.quote_name
+    sql = (
+        "SELECT p.area_id, p.user_id "  # noqa: S608 - our tables' names, placeholders
+        f"FROM {qn(Post._meta.db_table)} p JOIN {qn(User._meta.db_table)} u ON u.id = p.user_id "
+        f"WHERE p.area_id {area_ids_sql} "
+        f"AND p.role IN ({', '.join(['%s'] * len(roles))}) AND p.is_active AND u.is_active"
     )
-    # One query: the nearest such area is the one with the longest path.
-    nearest = posts.order_by(Length("area__path").desc()).values("area__path")[:1]
-    return User.objects.filter(
-        pk__in=posts.filter(area__path=Subquery(nearest)).values("user_id"), is_active=True
-    ).order_by("pk")
+    return sql, roles
+
+
+def nearest_dispatchers(area: Area, posts: Iterable[tuple[int, int]]) -> list[int]:
+    """Of ``posts`` (area_id, user_id) on ``area``'s chain and maybe below it, the users on
+    the deepest area of the chain that has any."""
+    chain = [*area.ancestor_ids(), area.pk]
+    depth = {area_id: i for i, area_id in enumerate(chain)}
+    mine = [(depth[a], u) for a, u in posts if a in depth]
+    if not mine:
+        return []
+    nearest = max(d for d, _ in mine)
+    return sorted({u for d, u in mine if d == nearest})
+
+
+def dispatcher_ids(area: Area) -> list[int]:
+    """The active users with an active dispatching post nearest to ``area``: at it or, when
+    nobody is, at its nearest ancestor that has any — so a city administrator hears of a
+    town's events only where the town has no dispatcher of its own. One indexed query: the
+    area's path is its ancestors' ids. Plain SQL: intake runs it on every report, and the
+    ORM's query building cost more than the query."""
+    chain = [*area.ancestor_ids(), area.pk]
+    sql, roles = dispatching_posts_sql(f"IN ({', '.join(['%s'] * len(chain))})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*chain, *roles])
+        rows = cursor.fetchall()
+    return nearest_dispatchers(area, rows)
+
+
+def dispatchers_for(area: Area) -> QuerySet[User]:
+    """``dispatcher_ids`` as users."""
+    return User.objects.filter(pk__in=dispatcher_ids(area)).order_by("pk")
 
 
 def handlers_for(assignments: Iterable[Assignment]) -> QuerySet[User]:
@@ -121,30 +144,36 @@ def verifiers_for(event: Event) -> QuerySet[User]:
 # --- writing and delivering ----------------------------------------------------------------------
 
 
-def notify(
+def notification_rows(
     *,
     event: Event | None,
     subject: str,
     body: str = "",
     users: Iterable[Any] = (),
+    user_ids: Iterable[int] = (),
     phone_enc: str = "",
     phone_masked: str = "",
     exclude: Any = None,
 ) -> list[Notification]:
-    """Queue one in-app notification per user (minus ``exclude``, usually the actor) and, for a
-    sealed phone, one SMS; deliver them after the surrounding transaction commits."""
+    """The rows ``notify`` writes, not yet saved: one in-app notification per user (``users``
+    and ``user_ids``, minus ``exclude``, usually the actor), written as delivered, and, for a
+    sealed phone, one SMS queued for its adapter."""
     now = timezone.now()
     exclude_id = getattr(exclude, "pk", None)
+    recipients = [u.pk for u in users if u is not None] + list(user_ids)
     rows = [
         Notification(
-            recipient=user,
+            recipient_id=user_id,
             channel=NotificationChannel.INAPP,
             subject=subject[:200],
             body=body,
             event=event,
             created_at=now,
+            status=NotificationStatus.SENT,
+            sent_at=now,
         )
-        for user in {u.pk: u for u in users if u is not None and u.pk != exclude_id}.values()
+        for user_id in dict.fromkeys(recipients)
+        if user_id != exclude_id
     ]
     if phone_enc:
         rows.append(
@@ -158,11 +187,25 @@ def notify(
                 created_at=now,
             )
         )
+    return rows
+
+
+def deliver_after_commit(rows: Iterable[Notification]) -> None:
+    """Hand the saved rows still queued (SMS, WeChat) to their adapters once the surrounding
+    transaction commits; in-app rows are delivered by the commit itself."""
+    ids = [n.pk for n in rows if n.status == NotificationStatus.QUEUED]
+    if ids:
+        transaction.on_commit(lambda: deliver(ids))
+
+
+def notify(**kwargs: Any) -> list[Notification]:
+    """Write ``notification_rows(**kwargs)``: in-app rows are delivered by the surrounding
+    transaction's commit, SMS rows go to their adapter after it."""
+    rows = notification_rows(**kwargs)
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created]
-    transaction.on_commit(lambda: deliver(ids))
+    deliver_after_commit(created)
     return created
 
 

@@ -10,7 +10,10 @@ call with ``solved_on_spot=True``: reported → fed_back (awaiting verification)
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime
+import functools
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -28,16 +31,22 @@ from django.utils.translation import gettext as _
 from shanzhi.accounts.models import Role
 from shanzhi.accounts.scope import scope_for
 from shanzhi.areas import coords
-from shanzhi.areas.locate import OUTSIDE_MESSAGE, locate
-from shanzhi.areas.models import Area, Level
-from shanzhi.core.audit import audit_record
+from shanzhi.areas.locate import OUTSIDE_MESSAGE, cached_index, grid_index, locate
+from shanzhi.areas.models import Area, BoundaryRevision, Level
+from shanzhi.core.audit import audit_entry
+from shanzhi.core.db import fetch_prepared
+from shanzhi.core.insert import Dependents, insert_together
 from shanzhi.registry import identity, protection
 from shanzhi.registry.models import Person
+from shanzhi.workdays.calendar import work_calendar
+from shanzhi.workdays.models import CalendarRevision
 
 from .. import deadlines, workflow
+from ..catalogue_snapshot import active_subcategory
 from ..models import (
     AttachmentKind,
     AttributeDatatype,
+    CatalogueRevision,
     Channel,
     Event,
     EventNumberSequence,
@@ -46,8 +55,14 @@ from ..models import (
     TimelineEntry,
 )
 from . import attachments
-from .common import QUERY_CODE_ALPHABET, QUERY_CODE_LENGTH, query_code_index, timeline_write
-from .notifications import dispatchers_for, notify
+from .common import QUERY_CODE_ALPHABET, QUERY_CODE_LENGTH, query_code_index, timeline_entry
+from .notifications import (
+    deliver_after_commit,
+    dispatcher_ids,
+    dispatching_posts_sql,
+    nearest_dispatchers,
+    notification_rows,
+)
 from .transitions import event_transition
 
 # Channels where a member of the public reports: they may report without an official post,
@@ -166,16 +181,17 @@ def normalise_contact_phone(value: str) -> str:
 EVENT_NUMBER_SEQUENCE = "events_event_number_seq"
 
 
-def next_number(now: datetime.datetime) -> str:
+def next_number(now: datetime.datetime, *, drawn: tuple[int, int | None] | None = None) -> str:
     """SZ + local date + a six-digit per-day sequence.
 
     On PostgreSQL the number is drawn from a database sequence, so concurrent reports never
     wait for each other (a row counter would be locked until each report commits); numbers
     are unique and rising within a day, and a rolled-back report leaves a gap. On SQLite,
-    which serialises writers anyway, a per-day counter row gives gapless numbers."""
+    which serialises writers anyway, a per-day counter row gives gapless numbers.
+    ``drawn``: a sequence value and the day's base already read (``intake_reads``)."""
     day = timezone.localdate(now)
     if connection.vendor == "postgresql":
-        return f"SZ{day:%Y%m%d}{_drawn_number(day):06d}"
+        return f"SZ{day:%Y%m%d}{_drawn_number(day, drawn):06d}"
     if not EventNumberSequence.objects.filter(day=day).update(last=F("last") + 1):
         try:
             with transaction.atomic():
@@ -186,7 +202,7 @@ def next_number(now: datetime.datetime) -> str:
     return f"SZ{day:%Y%m%d}{last:06d}"
 
 
-def _drawn_number(day: datetime.date) -> int:
+def _drawn_number(day: datetime.date, drawn_base: tuple[int, int | None] | None = None) -> int:
     """The day's next number on PostgreSQL: a value drawn from the sequence minus the day's
     ``base``. The day's first report sets ``base`` so that its number follows ``last`` (0,
     or what the counter or the demo used that day); a report that drew its value before
@@ -194,8 +210,10 @@ def _drawn_number(day: datetime.date) -> int:
     table = connection.ops.quote_name(EventNumberSequence._meta.db_table)
     base_sql = f"SELECT base FROM {table} WHERE day = %s"  # noqa: S608 - our table's name
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT nextval(%s), ({base_sql})", [EVENT_NUMBER_SEQUENCE, day])
-        drawn, base = cursor.fetchone()
+        if drawn_base is None:
+            cursor.execute(f"SELECT nextval(%s), ({base_sql})", [EVENT_NUMBER_SEQUENCE, day])
+            drawn_base = cursor.fetchone()
+        drawn, base = drawn_base
         if base is None:
             # Waits for a concurrent first report of the day, then leaves its base be.
             cursor.execute(
@@ -212,6 +230,80 @@ def _drawn_number(day: datetime.date) -> int:
     return int(drawn - base)
 
 
+@dataclass(frozen=True)
+class IntakeReads:
+    """What a report reads before it writes, in one round trip on PostgreSQL: the cache
+    tokens of the boundary index, the catalogue snapshot and the working-day calendar, a
+    ticket number drawn with the day's base, the grid with its parents and the dispatching
+    posts on the grid's chain. Elsewhere all None: each piece is read on its own."""
+
+    boundary: int | None = None
+    catalogue: str | None = None
+    calendar: str | None = None
+    drawn: tuple[int, int | None] | None = None
+    grid: Area | None = None
+    posts: tuple[tuple[int, int], ...] | None = None
+
+
+@functools.cache
+def _area_columns() -> list[Any]:
+    """Area's columns but the boundary: intake never reads it (locate has its own index) and
+    a district's can be large."""
+    return [f for f in Area._meta.concrete_fields if f.name != "boundary"]
+
+
+def _linked(areas: Iterable[Area], grid_id: int) -> Area | None:
+    by_id = {area.pk: area for area in areas}
+    for area in by_id.values():
+        if area.parent_id in by_id:
+            area.parent = by_id[area.parent_id]
+    return by_id.get(grid_id)
+
+
+@functools.cache
+def _intake_reads_sql() -> tuple[str, tuple[str, ...]]:
+    """The statement of ``intake_reads`` and its role parameters: the same in every report
+    of a process, so built once."""
+    qn = connection.ops.quote_name
+    area_table = qn(Area._meta.db_table)
+    # The grid's path is its ancestors' ids: primary-key lookups, no scan.
+    chain = (
+        f"string_to_array(trim(both '/' from "  # noqa: S608 - our table's name
+        f"(SELECT g.path FROM {area_table} g WHERE g.id = %s)), '/')::bigint[]"
+    )
+    posts_sql, roles = dispatching_posts_sql(f"= ANY({chain})")
+    columns = ", ".join(f"a.{qn(str(f.column))}" for f in _area_columns())
+    sql = (
+        f"SELECT t.*, {columns} FROM (SELECT "  # noqa: S608 - our tables' and columns' names
+        f"(SELECT revision FROM {qn(BoundaryRevision._meta.db_table)} WHERE id = 1), "
+        f"(SELECT token FROM {qn(CatalogueRevision._meta.db_table)} WHERE id = 1), "
+        f"(SELECT token FROM {qn(CalendarRevision._meta.db_table)} WHERE id = 1), "
+        "nextval(%s), "
+        f"(SELECT base FROM {qn(EventNumberSequence._meta.db_table)} WHERE day = %s), "
+        f"ARRAY(SELECT ARRAY[d.area_id, d.user_id] FROM ({posts_sql}) d)"
+        f") t LEFT JOIN {area_table} a ON a.id = ANY({chain})"
+    )
+    return sql, tuple(roles)
+
+
+def intake_reads(day: datetime.date, grid_id: int | None) -> IntakeReads:
+    if connection.vendor != "postgresql":
+        return IntakeReads()
+    sql, roles = _intake_reads_sql()
+    rows = fetch_prepared(sql, [EVENT_NUMBER_SEQUENCE, day, grid_id, *roles, grid_id])
+    boundary, catalogue, calendar, drawn, base, posts = rows[0][:6]
+    names = [f.attname for f in _area_columns()]
+    areas = [Area.from_db(connection.alias, names, row[6:]) for row in rows if row[6] is not None]
+    return IntakeReads(
+        boundary=int(boundary or 0),
+        catalogue=str(catalogue or ""),
+        calendar=str(calendar or ""),
+        drawn=(drawn, base),
+        grid=_linked(areas, grid_id) if grid_id is not None else None,
+        posts=tuple((int(a), int(u)) for a, u in posts or ()),
+    )
+
+
 def new_query_code() -> str:
     return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
@@ -223,25 +315,17 @@ def intake_level() -> int:
 
 def grid_for_intake(grid_id: int) -> Area:
     """The grid with its parents linked up to the root, read in one query (areas whose path
-    is a prefix of the grid's), boundaries left out: intake never reads them (locate has
-    its own index) and a district's can be large."""
+    is a prefix of the grid's), boundaries left out (``_area_columns``)."""
     table = connection.ops.quote_name(Area._meta.db_table)
-    columns = ", ".join(
-        connection.ops.quote_name(str(f.column))
-        for f in Area._meta.concrete_fields
-        if f.name != "boundary"
-    )
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in _area_columns())
     sql = (
         f"SELECT {columns} FROM {table} "  # noqa: S608 - our table and column names
         f"WHERE (SELECT g.path FROM {table} g WHERE g.id = %s) LIKE {table}.path || '%%'"
     )
-    by_id = {area.pk: area for area in Area.objects.raw(sql, [grid_id])}
-    if grid_id not in by_id:
+    grid = _linked(Area.objects.raw(sql, [grid_id]), grid_id)
+    if grid is None:
         raise Area.DoesNotExist(f"area {grid_id}")
-    for area in by_id.values():
-        if area.parent_id in by_id:
-            area.parent = by_id[area.parent_id]
-    return by_id[grid_id]
+    return grid
 
 
 def _ancestors(grid: Area) -> list[Area]:
@@ -272,13 +356,22 @@ def intake_area(grid: Area) -> Area:
     return ancestors[-1] if ancestors else grid
 
 
-def _resolve_type(value: EventType | str | int) -> EventType | None:
-    qs = EventType.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
-    if isinstance(value, EventType):
-        return qs.filter(pk=value.pk).first()
-    if isinstance(value, int):
-        return qs.filter(pk=value).first()
-    return qs.filter(code=str(value or "").strip()).first()
+def _locate(lon: Any, lat: Any, crs: str, revision: int | None) -> tuple[Any, list[str]]:
+    """(the locate result or None, the location's errors)."""
+    try:
+        located = locate(lon, lat, crs=crs, revision=revision)
+    except ValidationError as exc:
+        return None, exc.messages
+    if not located.inside:
+        return located, [OUTSIDE_MESSAGE]
+    return located, []
+
+
+def _grid_id(located: Any) -> int | None:
+    """The grid a point is reported in: its basic grid, or else its first other grid."""
+    if located is None or not located.inside:
+        return None
+    return int((located.grid or located.other_grids[0]).id)
 
 
 def _is_public_only(scope: Any) -> bool:
@@ -286,7 +379,6 @@ def _is_public_only(scope: Any) -> bool:
     return not (scope.roles - {Role.CITIZEN}) and not scope.is_all
 
 
-@transaction.atomic
 def event_report(
     *,
     actor: Any,
@@ -320,13 +412,22 @@ def event_report(
     public = actor is None or _is_public_only(scope)
     if actor is not None and not scope.can("events.report"):
         raise PermissionDenied(_("您没有上报事件的权限。"))
+    now = timezone.now()
+    # PostgreSQL: locate against this process's index first, then read the revision with
+    # everything else (``intake_reads``), and locate again if the boundaries moved meanwhile.
+    index = (cached_index() or grid_index()) if connection.vendor == "postgresql" else None
+    located, location_errors = _locate(lon, lat, crs, index.revision if index else None)
+    reads = intake_reads(timezone.localdate(now), _grid_id(located))
+    if index is not None and reads.boundary != index.revision:
+        located, location_errors = _locate(lon, lat, crs, reads.boundary)
+        reads = dataclasses.replace(reads, grid=None, posts=None)
     errors: dict[str, list[str]] = {}
     phone, cleaned_attributes = "", {}
     if channel not in Channel.values:
         errors["channel"] = [_("未知的来源渠道。")]
     elif public and channel not in PUBLIC_CHANNELS:
         errors["channel"] = [_("群众只能通过群众上报渠道提交。")]
-    event_type = _resolve_type(type)
+    event_type = active_subcategory(type, token=reads.catalogue)
     if event_type is None or (public and not event_type.is_open_to_public):
         errors["type"] = [_("未知的事件类型（请选择事件小类）。")]
     description = (description or "").strip()
@@ -347,96 +448,117 @@ def event_report(
             cleaned_attributes = clean_attributes(event_type, attributes)
         except ValidationError as exc:
             errors.update(exc.message_dict)
-    try:
-        located = locate(lon, lat, crs=crs)
-    except ValidationError as exc:
-        errors["location"] = exc.messages
-        located = None
-    if located is not None and not located.inside:
-        errors["location"] = [OUTSIDE_MESSAGE]
-    if errors or event_type is None or located is None:
+    if location_errors:
+        errors["location"] = location_errors
+    grid_id = _grid_id(located)
+    if errors or event_type is None or grid_id is None:
         raise ValidationError(errors)
-    grid_ref = located.grid or located.other_grids[0]
-    grid = grid_for_intake(grid_ref.id)
+    grid = reads.grid if reads.grid is not None else grid_for_intake(grid_id)
     if not public and not scope.contains_path(grid.path):
         raise PermissionDenied(_("该位置不在您的管辖范围内。"))
     if person is not None and (public or not scope.contains_path(person.grid.path)):
         raise ValidationError({"person": [_("关联人员不在您的管辖范围内。")]})
     prepared = attachments.attachments_prepare(photos)
 
-    now = timezone.now()
-    self_reported = channel in SELF_REPORTED_CHANNELS and actor is not None
-    sealed = protection.seal_phone(phone)
-    number = next_number(now)
-    query_code = new_query_code() if channel in QUERY_CODE_CHANNELS else ""
-    clock = deadlines.start_clock(event_type, workflow.STEP_OF_STATE[workflow.REPORTED], now)
-    event = Event.objects.create(
-        number=number,
-        query_code_index=query_code_index(number, query_code) if query_code else "",
-        type=event_type,
-        title=(title or "").strip()[:100] or description[:30],
-        description=description,
-        channel=channel,
-        state=workflow.REPORTED,
-        priority=priority or event_type.priority,
-        grid=grid,
-        lon=located.lon,
-        lat=located.lat,
-        address=(address or "").strip()[:200],
-        reporter=actor if self_reported else None,
-        reporter_name=(reporter_name or "").strip()[:50]
-        or (actor.display_name if self_reported else ""),
-        reporter_phone_enc=sealed.enc,
-        reporter_phone_index=sealed.index,
-        reporter_phone_masked=sealed.masked,
-        person=person,
-        attributes=cleaned_attributes,
-        handling_area=intake_area(grid),
-        reported_at=now,
-        **clock.as_fields(),
-    )
-    entry = timeline_write(
-        event=event,
-        actor=actor,
-        transition="report",
-        from_state="",
-        to_state=workflow.REPORTED,
-        data={
-            "channel": channel,
-            "due_at": clock.due_at.isoformat() if clock.due_at else None,
-            **({"calendar_warning": clock.calendar_warning} if clock.calendar_warning else {}),
-        },
-        at=now,
-    )
-    audit_record(action="events.report", actor=actor, obj=event, detail={"channel": channel})
-    if not solved_on_spot:
-        notify(
-            event=event,
-            subject=_("新事件 %(n)s：%(t)s") % {"n": number, "t": event_type.name},
-            body=description[:200],
-            users=dispatchers_for(event.handling_area),
-            exclude=actor,
+    # A report with nothing but its rows (no photos, not solved on the spot) is one statement
+    # on PostgreSQL (``core.insert``: the event, its timeline, audit and notification rows);
+    # anything more, and SQLite's gapless number counter, need one transaction around it all.
+    alone = connection.vendor == "postgresql" and not prepared and not solved_on_spot
+    with contextlib.nullcontext() if alone else transaction.atomic():
+        self_reported = channel in SELF_REPORTED_CHANNELS and actor is not None
+        sealed = protection.seal_phone(phone)
+        number = next_number(now, drawn=reads.drawn)
+        query_code = new_query_code() if channel in QUERY_CODE_CHANNELS else ""
+        clock = deadlines.start_clock(
+            event_type,
+            workflow.STEP_OF_STATE[workflow.REPORTED],
+            now,
+            calendar=None if reads.calendar is None else work_calendar(reads.calendar),
         )
-    stored = attachments.attachments_store(
-        event=event,
-        prepared=prepared,
-        kind=AttachmentKind.REPORT,
-        actor=actor,
-        entry=entry,
-        now=now,
-    )
-    if solved_on_spot:
-        try:
-            event = event_transition(
-                actor=actor,
+        handling_area = intake_area(grid)
+        event = Event(
+            number=number,
+            query_code_index=query_code_index(number, query_code) if query_code else "",
+            type=event_type,
+            title=(title or "").strip()[:100] or description[:30],
+            description=description,
+            channel=channel,
+            state=workflow.REPORTED,
+            priority=priority or event_type.priority,
+            grid=grid,
+            lon=located.lon,
+            lat=located.lat,
+            address=(address or "").strip()[:200],
+            reporter=actor if self_reported else None,
+            reporter_name=(reporter_name or "").strip()[:50]
+            or (actor.display_name if self_reported else ""),
+            reporter_phone_enc=sealed.enc,
+            reporter_phone_index=sealed.index,
+            reporter_phone_masked=sealed.masked,
+            person=person,
+            attributes=cleaned_attributes,
+            handling_area=handling_area,
+            reported_at=now,
+            **clock.as_fields(),
+        )
+        entry = timeline_entry(
+            event=event,
+            actor=actor,
+            transition="report",
+            from_state="",
+            to_state=workflow.REPORTED,
+            data={
+                "channel": channel,
+                "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                **({"calendar_warning": clock.calendar_warning} if clock.calendar_warning else {}),
+            },
+            at=now,
+        )
+        audit = audit_entry(
+            action="events.report", actor=actor, obj=event, detail={"channel": channel}
+        )
+        notes = (
+            []
+            if solved_on_spot
+            else notification_rows(
                 event=event,
-                transition="solve_on_spot",
-                version=event.version,
-                comment=feedback,
-                photos=list(after_photos),
+                subject=_("新事件 %(n)s：%(t)s") % {"n": number, "t": event_type.name},
+                body=description[:200],
+                user_ids=dispatcher_ids(handling_area)
+                if reads.posts is None
+                else nearest_dispatchers(handling_area, reads.posts),
+                exclude=actor,
             )
-        except Exception:
-            attachments.attachment_files_delete(stored)
-            raise
+        )
+        insert_together(
+            event,
+            [
+                Dependents([entry], {"event_id": "id"}),
+                Dependents([audit], {"object_id": "text"}),
+                Dependents(notes, {"event_id": "id"}),
+            ],
+        )
+        deliver_after_commit(notes)
+        stored = attachments.attachments_store(
+            event=event,
+            prepared=prepared,
+            kind=AttachmentKind.REPORT,
+            actor=actor,
+            entry=entry,
+            now=now,
+        )
+        if solved_on_spot:
+            try:
+                event = event_transition(
+                    actor=actor,
+                    event=event,
+                    transition="solve_on_spot",
+                    version=event.version,
+                    comment=feedback,
+                    photos=list(after_photos),
+                )
+            except Exception:
+                attachments.attachment_files_delete(stored)
+                raise
     fresh = not stored and not solved_on_spot
     return ReportResult(event=event, query_code=query_code, entry=entry if fresh else None)

@@ -274,3 +274,139 @@ def test_person_link_must_be_in_the_reporters_scope(cast):
         report(cast, person=person)
     assert "person" in exc.value.message_dict
     assert report(cast, cast.village_officer, person=person).person == person
+
+
+# --- one statement (core.insert) ----------------------------------------------------------------
+
+
+def test_a_report_writes_its_event_timeline_audit_and_notifications_linked(cast):
+    """The event, its timeline row, its audit row and the dispatchers' notifications are
+    written together (one statement on PostgreSQL) and come back saved and linked."""
+    from shanzhi.events.models import Notification
+
+    result = services.event_report(
+        actor=cast.grid_worker_a,
+        channel=Channel.GRID_INSPECTION,
+        type=STREET_TYPE,
+        description="占道经营",
+        lon=POINT_A[0],
+        lat=POINT_A[1],
+    )
+    event, entry = result.event, result.entry
+    assert event.pk and not event._state.adding
+    assert entry.pk and entry.event_id == event.pk and entry.event is event
+    assert TimelineEntry.objects.get(event=event).pk == entry.pk
+    audit = AuditLog.objects.get(action="events.report", object_id=str(event.pk))
+    assert audit.object_repr == str(event)
+    told = Notification.objects.filter(event=event)
+    assert set(told.values_list("recipient__username", flat=True)) == {"town_officer"}
+    assert told.get().status == "sent"
+
+
+def test_insert_together_writes_nothing_when_one_row_fails(cast):
+    """All or nothing: a dependent row that breaks a constraint takes the head row with it."""
+    from django.db import IntegrityError, transaction
+
+    from shanzhi.core.insert import Dependents, insert_together
+
+    model = report(cast)
+    before = Event.objects.count()
+    head = Event.objects.get(pk=model.pk)
+    head.pk, head.number = None, "SZ20991231999999"
+    broken = TimelineEntry(event=head, at=head.reported_at, transition="report", to_state=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_together(head, [Dependents([broken], {"event_id": "id"})])
+    assert Event.objects.count() == before
+    assert not Event.objects.filter(number="SZ20991231999999").exists()
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="PostgreSQL's one-statement intake (SQLite writes in one transaction)",
+)
+def test_report_statements_on_postgresql_are_pinned(cast, django_assert_num_queries):
+    """Intake on PostgreSQL: one read (cache tokens, ticket number, the grid with its parents,
+    the dispatching posts) and one statement writing every row (ADR 0010)."""
+    report(cast)  # the actor's posts, the catalogue snapshot and the index are now warm
+    with django_assert_num_queries(2):
+        report(cast)
+
+
+def test_boundaries_changed_by_another_process_are_seen_by_the_next_report(cast):
+    """This process's grid index is checked against the revision read with the report: a
+    revision moved elsewhere (no signal here) makes the report locate again on a new index."""
+    from django.db.models import F
+
+    from shanzhi.areas import locate as locate_module
+    from shanzhi.areas.models import BoundaryRevision
+
+    report(cast)
+    old = locate_module.grid_index().revision
+    if not BoundaryRevision.objects.filter(pk=1).update(revision=F("revision") + 1):
+        BoundaryRevision.objects.create(pk=1, revision=old + 1)
+    event = report(cast)
+    assert locate_module.cached_index().revision == old + 1
+    assert event.grid == cast.grid_a and event.handling_area == cast.town
+
+
+# --- the catalogue snapshot (catalogue_snapshot) ------------------------------------------------
+
+
+def test_a_type_switched_off_in_the_admin_is_refused_by_the_next_report(cast):
+    report(cast)  # the snapshot now holds the type
+    street = EventType.objects.get(code=STREET_TYPE)
+    street.is_active = False
+    street.save()  # as the admin does: the save renews the token
+    with pytest.raises(ValidationError) as caught:
+        report(cast)
+    assert "type" in caught.value.message_dict
+
+
+def test_another_process_changing_the_catalogue_is_seen_through_the_token(cast):
+    """A change made elsewhere (no signal in this process) is seen once the token differs."""
+    from shanzhi.events.models import CatalogueRevision
+
+    report(cast)
+    EventType.objects.filter(code=STREET_TYPE).update(is_active=False)  # no signal here
+    report(cast)  # same token: this process still trusts its snapshot
+    CatalogueRevision.objects.update_or_create(pk=1, defaults={"token": "changed-elsewhere"})
+    with pytest.raises(ValidationError):
+        report(cast)
+
+
+def test_insert_together_writes_what_the_orm_writes(cast):
+    """Every column of a row written by insert_together equals the ORM's save of the same
+    instance (JSON, dates, decimals, foreign keys, NULLs)."""
+    from shanzhi.core.insert import Dependents, insert_together
+
+    model = report(cast, attributes={}, address="东村路口")
+    by_orm = Event.objects.get(pk=model.pk)
+    by_orm.pk, by_orm.number = None, "SZ20991231000001"
+    by_orm.attributes = {"n": 3, "when": "2026-03-02T09:30:00+08:00", "list": ["a", "b"]}
+    by_orm.save(force_insert=True)
+    together = Event.objects.get(pk=model.pk)
+    together.pk, together.number = None, "SZ20991231000002"
+    together.attributes = dict(by_orm.attributes)
+    entry = TimelineEntry(
+        event=together,
+        at=together.reported_at,
+        transition="report",
+        from_state="",
+        to_state="reported",
+        data={"k": [1, 2]},
+    )
+    insert_together(together, [Dependents([entry], {"event_id": "id"})])
+
+    def row(pk):
+        event = Event.objects.get(pk=pk)
+        skip = {"id", "number", "updated_at"}  # keys, and the instant each was saved
+        return {
+            f.attname: getattr(event, f.attname)
+            for f in Event._meta.concrete_fields
+            if f.attname not in skip
+        }
+
+    assert row(together.pk) == row(by_orm.pk)
+    # auto_now filled as save() fills it
+    assert Event.objects.values_list("updated_at", flat=True).get(pk=together.pk)
+    assert TimelineEntry.objects.get(pk=entry.pk).data == {"k": [1, 2]}

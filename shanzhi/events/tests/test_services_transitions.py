@@ -481,15 +481,28 @@ def test_supervision_note_defaults_to_the_card_the_deadline_calls_for(cast):
 # --- notifications -------------------------------------------------------------------------------
 
 
-def test_notifications_are_delivered_only_after_commit(cast, django_capture_on_commit_callbacks):
+def test_in_app_notifications_are_delivered_by_the_commit(cast, django_capture_on_commit_callbacks):
+    """An in-app row is the delivery: written as sent, in the event's transaction, with no
+    work left for after the commit (a rollback takes it away with the event's change)."""
     event = build(cast, "reported")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         fire(event, cast.dispatcher, "accept")
     row = Notification.objects.get(event=event, recipient=cast.grid_worker_a)
-    assert row.status == NotificationStatus.QUEUED and callbacks
+    assert row.status == NotificationStatus.SENT and row.sent_at == row.created_at
+    assert not callbacks
+
+
+def test_sms_waits_for_the_commit(cast, sms_adapter, django_capture_on_commit_callbacks):
+    sms_adapter(f"{__name__}.FakeSms")
+    FakeSms.sent.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        event = report(cast, cast.dispatcher, channel=Channel.HOTLINE, reporter_phone="13700001111")
+        fire(event, cast.dispatcher, "reject", reason="不属于受理范围")
+    assert Notification.objects.get(channel="sms").status == NotificationStatus.QUEUED
+    assert FakeSms.sent == [] and callbacks
     for callback in callbacks:
         callback()
-    assert Notification.objects.get(pk=row.pk).status == NotificationStatus.SENT
+    assert Notification.objects.get(channel="sms").status == NotificationStatus.SENT
 
 
 class FakeSms:
