@@ -409,7 +409,26 @@ def locate(
             f"经纬度超出范围：{lon}, {lat}（经度 -180～180，纬度 -90～90）。",
             code="invalid_coordinate",
         )
-    return locate_many([x], [y], crs=crs, method="tree", revision=revision).result(0)
+    # One point: the tree query alone, without the batch machinery (events intake locates
+    # one point per report). Same answer as ``locate_many(...).result(0)`` (tested).
+    if coords.normalize_crs(crs) == coords.WGS84:
+        wx, wy = x, y
+    else:
+        cx, cy = coords.to_wgs84(x, y, crs)
+        wx, wy = float(cx), float(cy)
+    index = grid_index(revision)
+    hit = (
+        sorted(int(p) for p in index.tree.query(shapely.Point(wx, wy), predicate="intersects"))
+        if len(index)
+        else []
+    )
+    basic = [p for p in hit if p < index.basic_count]
+    return LocateResult(
+        lon=wx,
+        lat=wy,
+        grid=index.ref(basic[0]) if basic else None,
+        other_grids=tuple(index.ref(p) for p in hit if p >= index.basic_count),
+    )
 
 
 def parse_points(lines: Iterable[str]) -> tuple[list[tuple[int, str, str]], list[str]]:

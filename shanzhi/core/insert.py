@@ -21,6 +21,7 @@ signals are sent, as with ``bulk_create``: use it only for models nothing listen
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,10 +41,28 @@ class Dependents:
     links: dict[str, str] = field(default_factory=dict)
 
 
-def _fields(model: type[models.Model]) -> list[Any]:
+# Field types whose database value is the Python value itself when that value has exactly
+# the type below: get_db_prep_save would only call to_python on it and hand it back.
+_AS_IS: tuple[tuple[type, type], ...] = (
+    (models.CharField, str),
+    (models.TextField, str),
+    (models.BooleanField, bool),
+    (models.IntegerField, int),
+    (models.FloatField, float),
+)
+
+
+@functools.cache
+def _fields(model: type[models.Model]) -> list[tuple[Any, bool, type | None]]:
+    """The columns an INSERT writes: each with whether its ``pre_save`` does more than read
+    the attribute (``auto_now`` dates and the like), and the Python type it stores as is."""
     opts = model._meta
     return [
-        f
+        (
+            f,
+            type(f).pre_save is not models.Field.pre_save,
+            next((kind for cls, kind in _AS_IS if isinstance(f, cls)), None),
+        )
         for f in opts.local_concrete_fields
         if f is not opts.auto_field and not getattr(f, "generated", False)
     ]
@@ -67,10 +86,14 @@ def _insert_sql(
     params: list[Any] = []
     nulls: list[bool] = []
     for row in rows:
-        for f in fields:
+        for f, computed, as_is in fields:
             if f.attname in links:
                 continue
-            value = f.get_db_prep_save(f.pre_save(row, True), connection=connection)
+            raw = f.pre_save(row, True) if computed else getattr(row, f.attname)
+            if as_is is not None and type(raw) is as_is:
+                value = raw
+            else:
+                value = f.get_db_prep_save(raw, connection=connection)
             if hasattr(value, "resolve_expression"):  # pragma: no cover - not for expressions
                 raise TypeError(f"insert_together: {f.attname} holds an expression")
             nulls.append(value is None)
@@ -85,12 +108,12 @@ def _insert_sql(
         for _row in rows:
             cells = [
                 links[f.attname] if f.attname in links else ("NULL" if next(marks) else "%s")
-                for f in fields
+                for f, _, _ in fields
             ]
             values.append(f"({', '.join(cells)})")
         sql = (
             f"INSERT INTO {qn(model._meta.db_table)} "  # noqa: S608 - our names, placeholders
-            f"({', '.join(qn(str(f.column)) for f in fields)}) VALUES {', '.join(values)}"
+            f"({', '.join(qn(str(f.column)) for f, _, _ in fields)}) VALUES {', '.join(values)}"
         )
         if len(_sql_cache) > 256:
             _sql_cache.clear()

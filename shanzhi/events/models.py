@@ -225,8 +225,14 @@ class Event(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("优先级 priority"), choices=Priority.choices, default=Priority.NORMAL
     )
+    # Foreign keys whose lookups a composite index in Meta already serves (its first column)
+    # get no index of their own: one index less to maintain on every report.
     grid = models.ForeignKey(
-        "areas.Area", on_delete=models.PROTECT, related_name="events", verbose_name=_("网格 grid")
+        "areas.Area",
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("网格 grid"),
+        db_index=False,
     )
     lon = models.FloatField(_("经度 longitude (WGS-84)"))
     lat = models.FloatField(_("纬度 latitude (WGS-84)"))
@@ -238,11 +244,13 @@ class Event(models.Model):
         on_delete=models.SET_NULL,
         related_name="reported_events",
         verbose_name=_("上报人账号 reporter"),
+        db_index=False,
     )
     reporter_name = models.CharField(_("上报人 reporter name"), max_length=50, blank=True)
     reporter_phone_enc = models.TextField(_("上报人电话（密文） phone (encrypted)"), blank=True)
+    # Indexed in Meta (exact matches only: no LIKE-pattern index beside it).
     reporter_phone_index = models.CharField(
-        _("上报人电话索引 phone blind index"), max_length=64, blank=True, db_index=True
+        _("上报人电话索引 phone blind index"), max_length=64, blank=True
     )
     reporter_phone_masked = models.CharField(
         _("上报人电话 phone (masked)"), max_length=20, blank=True
@@ -262,6 +270,7 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="handled_events",
         verbose_name=_("受理区域 area responsible for dispatch"),
+        db_index=False,
     )
     # The current step of the closed loop and its clock (see deadlines.py).
     step = models.CharField(_("当前环节 step"), max_length=16, blank=True)
@@ -304,6 +313,7 @@ class Event(models.Model):
             models.Index(fields=["reporter", "reported_at"], name="event_reporter"),
             models.Index(fields=["reported_at"], name="event_reported_at"),
             models.Index(fields=["query_code_index"], name="event_query_code"),
+            models.Index(fields=["reporter_phone_index"], name="event_reporter_phone"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -542,6 +552,7 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("接收人 recipient"),
+        db_index=False,  # notification_recipient_status leads with it
     )
     recipient_phone_enc = models.TextField(_("接收电话（密文） phone (encrypted)"), blank=True)
     recipient_phone_masked = models.CharField(

@@ -22,6 +22,8 @@ from .models import (
 )
 from .workflow import State
 
+_STATE_LABELS = dict(State.choices)
+
 
 class EventTypeAttributeSerializer(serializers.ModelSerializer):
     values = serializers.ListField(
@@ -69,7 +71,7 @@ class EventSerializer(serializers.ModelSerializer):
     type = TypeRefSerializer(read_only=True)
     grid = AreaRefSerializer(read_only=True)
     handling_area = AreaRefSerializer(read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = serializers.SerializerMethodField()
     deadline_level = serializers.CharField(
         read_only=True, help_text="none / normal / warning / yellow / red"
     )
@@ -97,6 +99,11 @@ class EventSerializer(serializers.ModelSerializer):
             "reported_at",
             "updated_at",
         )
+
+    def get_state_label(self, event: Event) -> str:
+        # What get_state_display() answers, without the dict of hashed lazy labels it builds
+        # on every call (one translation lookup per choice, per event in a list).
+        return str(_STATE_LABELS.get(event.state, event.state))
 
 
 class AssignmentSerializer(serializers.Serializer):

@@ -137,6 +137,21 @@ def test_tree_and_sweep_paths_agree_on_random_and_boundary_points(world):
     np.testing.assert_array_equal(tree_grids, sweep_grids)
 
 
+def test_one_point_locate_answers_as_the_batch_does(world):
+    """``locate`` has its own one-point path; on random, edge and corner points, in both
+    coordinate systems, it gives exactly the batch's answer."""
+    rng = np.random.default_rng(5)
+    lons = np.concatenate([rng.uniform(117.05, 117.65, 300), [117.14, 117.15, 117.16, 117.2]])
+    lats = np.concatenate([rng.uniform(34.55, 34.75, 300), [34.64, 34.66, 34.7, 34.6]])
+    edges = 0
+    for crs in ("wgs84", "gcj02"):
+        batch = locate.locate_many(lons, lats, crs=crs).results()
+        for i, expected in enumerate(batch):
+            assert locate.locate(lons[i], lats[i], crs=crs) == expected
+            edges += len(expected.other_grids) > 0
+    assert edges > 0 and sum(r.grid is not None for r in batch) > 50
+
+
 def test_large_batches_use_the_sweep_and_give_the_same_answers(world, monkeypatch):
     monkeypatch.setattr(locate, "TREE_BATCH_MAX", 2)
     monkeypatch.setattr(locate, "SWEEP_CHUNK", 3)  # several chunks

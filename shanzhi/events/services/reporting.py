@@ -207,6 +207,8 @@ def _drawn_number(day: datetime.date, drawn_base: tuple[int, int | None] | None 
     ``base``. The day's first report sets ``base`` so that its number follows ``last`` (0,
     or what the counter or the demo used that day); a report that drew its value before
     that base was committed draws again, so every number of the day is at least 1."""
+    if drawn_base is not None and drawn_base[1] is not None and drawn_base[0] > drawn_base[1]:
+        return int(drawn_base[0] - drawn_base[1])  # the usual case: nothing more to ask
     table = connection.ops.quote_name(EventNumberSequence._meta.db_table)
     base_sql = f"SELECT base FROM {table} WHERE day = %s"  # noqa: S608 - our table's name
     with connection.cursor() as cursor:
