@@ -262,6 +262,7 @@ class Event(models.Model):
         on_delete=models.SET_NULL,
         related_name="events",
         verbose_name=_("关联人员 registry person"),
+        db_index=False,  # a partial index in Meta: most events name no one
     )
     solved_on_spot = models.BooleanField(_("自行处置 solved on the spot"), default=False)
     attributes = models.JSONField(_("附加属性 attributes"), default=dict, blank=True)
@@ -289,6 +290,7 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="duplicates",
         verbose_name=_("合并到 merged into"),
+        db_index=False,  # a partial index in Meta: few events are merged
     )
     suspended_from_state = models.CharField(
         _("挂起前状态 state before suspension"), max_length=16, choices=State.choices, blank=True
@@ -310,10 +312,27 @@ class Event(models.Model):
             models.Index(fields=["state", "step_due_at"], name="event_state_due"),
             models.Index(fields=["grid", "state"], name="event_grid_state"),
             models.Index(fields=["handling_area", "state"], name="event_handling_state"),
-            models.Index(fields=["reporter", "reported_at"], name="event_reporter"),
+            # Sparse columns get partial indexes: a report that leaves them empty (most do)
+            # adds no entry to them, and a lookup by value (never by "empty") still uses them.
+            models.Index(
+                fields=["reporter", "reported_at"],
+                name="event_reporter",
+                condition=Q(reporter__isnull=False),
+            ),
+            models.Index(fields=["person"], name="event_person", condition=Q(person__isnull=False)),
+            models.Index(
+                fields=["merged_into"],
+                name="event_merged_into",
+                condition=Q(merged_into__isnull=False),
+            ),
             models.Index(fields=["reported_at"], name="event_reported_at"),
-            models.Index(fields=["query_code_index"], name="event_query_code"),
-            models.Index(fields=["reporter_phone_index"], name="event_reporter_phone"),
+            # No index on query_code_index: a ticket is found by its number, then its code
+            # compared in constant time (services.common.query_code_matches).
+            models.Index(
+                fields=["reporter_phone_index"],
+                name="event_reporter_phone",
+                condition=~Q(reporter_phone_index=""),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
