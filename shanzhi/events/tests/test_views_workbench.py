@@ -273,6 +273,14 @@ def test_dispatch_needs_a_department_or_an_area_and_writes_nothing_without(clien
     assert snapshot() == before
 
 
+def test_navbar_badge_signed_out_answers_204_and_sets_no_cookie(client, db):
+    """A badge request from a page left open after logging out must not be redirected to the
+    log-in page: htmx would follow it and the new CSRF cookie would refuse the log-in form."""
+    response = client.get(reverse("events:notification_badge"))
+    assert response.status_code == 204 and not response.content
+    assert "csrftoken" not in response.cookies
+
+
 def test_navbar_badge_counts_only_the_users_unread_in_app_notifications(client, cast):
     build(cast, "dispatched")  # tells the department handler it has work
     client.force_login(cast.department_handler)

@@ -316,11 +316,16 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return render(request, "events/notifications.html", {"page": page})
 
 
-@login_required
 @require_GET
 def notification_badge(request: HttpRequest) -> HttpResponse:
     """The unread count for the navbar, loaded by htmx once the page is shown (so a page
-    costs no extra query). Not polled: a poll would keep an idle session alive."""
+    costs no extra query). Not polled: a poll would keep an idle session alive.
+
+    Signed out (a page left open after logging out, or a session that timed out): 204 and
+    nothing else. A redirect to the log-in page would be followed by htmx in the background,
+    and that page's new CSRF cookie would then refuse the log-in form open in the browser."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
     count = selectors.unread_count(user=request.user)
     return render(request, "events/_notification_badge.html", {"count": count})
 
