@@ -11,6 +11,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shanzhi.core.api import ChoiceLabelField
+
 from .models import Area, GridKind, GridMembership, Level
 
 # Features one GeoJSON request may return: a whole city's grids, not a province's.
@@ -74,8 +76,8 @@ class AreaRefSerializer(serializers.ModelSerializer):
 class AreaSerializer(serializers.ModelSerializer):
     """An area in a list: everything but the boundary."""
 
-    level_label = serializers.CharField(source="get_level_display", read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    level_label = ChoiceLabelField("level")
+    kind_label = ChoiceLabelField("kind")
     parent_code = serializers.CharField(source="parent.code", read_only=True, allow_null=True)
     centroid = CentroidField()
 
@@ -102,10 +104,8 @@ class AreaSerializer(serializers.ModelSerializer):
 class TeamMemberSerializer(serializers.ModelSerializer):
     """A current member of a grid's 1+1+N team (public facts: name, role, phone)."""
 
-    role_label = serializers.CharField(source="get_role_display", read_only=True)
-    auxiliary_role_label = serializers.CharField(
-        source="get_auxiliary_role_display", read_only=True
-    )
+    role_label = ChoiceLabelField("role")
+    auxiliary_role_label = ChoiceLabelField("auxiliary_role")
 
     class Meta:
         model = GridMembership

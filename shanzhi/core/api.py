@@ -13,6 +13,7 @@ nested input, e.g. ``"items.0.name"``) to its messages and is ``{}`` when no fie
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -29,6 +30,25 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 # Keys under which Django and DRF put errors that belong to no single field.
 NON_FIELD_KEYS = (api_settings.NON_FIELD_ERRORS_KEY, "__all__")
+
+
+@functools.cache
+def _choice_labels(model: type, field_name: str) -> dict[Any, Any]:
+    return dict(model._meta.get_field(field_name).flatchoices)  # type: ignore[attr-defined]
+
+
+class ChoiceLabelField(serializers.CharField):
+    """The label of a model field's choice, as ``get_<field>_display()`` gives it, on a
+    ModelSerializer (read-only). Django's method builds a dict of hashed lazy labels on every
+    call — in a list, once per row per field; this map is built once per process and only the
+    label is translated per call."""
+
+    def __init__(self, choice_field: str, **kwargs: Any) -> None:
+        super().__init__(source=choice_field, read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        labels = _choice_labels(self.parent.Meta.model, self.source)
+        return str(labels.get(value, value))
 
 
 class Pagination(PageNumberPagination):

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import copy
 import threading
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
 from django.db.models import prefetch_related_objects
-from django.utils import timezone
+
+from shanzhi.core.revisions import token_read, token_renew
 
 from .models import CatalogueRevision, EventType
 
@@ -40,11 +39,7 @@ _lock = threading.Lock()
 
 
 def current_token() -> str:
-    table = connection.ops.quote_name(CatalogueRevision._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {table} WHERE id = 1")  # noqa: S608 - our table
-        row = cursor.fetchone()
-    return str(row[0] or "") if row else ""
+    return token_read(CatalogueRevision)
 
 
 def _load(token: str) -> Snapshot:
@@ -99,10 +94,4 @@ def catalogue_revision_renew(**kwargs: Any) -> None:
     """Give the catalogue a new token (every process reloads its snapshot); forget ours.
     Connected to the catalogue models' save and delete signals."""
     forget_snapshot()
-    token, now = uuid.uuid4().hex, timezone.now()
-    if not CatalogueRevision.objects.filter(pk=1).update(token=token, changed_at=now):
-        try:
-            with transaction.atomic():
-                CatalogueRevision.objects.create(pk=1, token=token, changed_at=now)
-        except IntegrityError:
-            CatalogueRevision.objects.filter(pk=1).update(token=token, changed_at=now)
+    token_renew(CatalogueRevision)

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from shanzhi.areas import coords
 from shanzhi.areas.serializers import AreaRefSerializer
+from shanzhi.core.api import ChoiceLabelField
 
 from .models import (
     Card,
@@ -21,8 +22,6 @@ from .models import (
     TimelineEntry,
 )
 from .workflow import State
-
-_STATE_LABELS = dict(State.choices)
 
 
 class EventTypeAttributeSerializer(serializers.ModelSerializer):
@@ -71,7 +70,7 @@ class EventSerializer(serializers.ModelSerializer):
     type = TypeRefSerializer(read_only=True)
     grid = AreaRefSerializer(read_only=True)
     handling_area = AreaRefSerializer(read_only=True)
-    state_label = serializers.SerializerMethodField()
+    state_label = ChoiceLabelField("state")
     deadline_level = serializers.CharField(
         read_only=True, help_text="none / normal / warning / yellow / red"
     )
@@ -99,11 +98,6 @@ class EventSerializer(serializers.ModelSerializer):
             "reported_at",
             "updated_at",
         )
-
-    def get_state_label(self, event: Event) -> str:
-        # What get_state_display() answers, without the dict of hashed lazy labels it builds
-        # on every call (one translation lookup per choice, per event in a list).
-        return str(_STATE_LABELS.get(event.state, event.state))
 
 
 class AssignmentSerializer(serializers.Serializer):

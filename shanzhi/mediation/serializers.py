@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shanzhi.areas.serializers import AreaRefSerializer
+from shanzhi.core.api import ChoiceLabelField
 
 from .models import (
     Agreement,
@@ -45,7 +46,7 @@ class BodyRefSerializer(serializers.ModelSerializer):
 
 
 class MediationBodySerializer(serializers.ModelSerializer):
-    level_label = serializers.CharField(source="get_level_display", read_only=True)
+    level_label = ChoiceLabelField("level")
     area = AreaRefSerializer(read_only=True)
     # Declared fields leave the class (SerializerMetaclass), so this does not shadow .parent.
     parent = BodyRefSerializer(read_only=True, allow_null=True)  # type: ignore[assignment]
@@ -69,8 +70,8 @@ class MediationBodySerializer(serializers.ModelSerializer):
 class CaseSerializer(serializers.ModelSerializer):
     body = BodyRefSerializer(read_only=True)
     area = AreaRefSerializer(read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    state_label = ChoiceLabelField("state")
+    category_label = ChoiceLabelField("category")
     overdue = serializers.BooleanField(read_only=True, help_text="调解期限已过而案件仍在办理中。")
 
     class Meta:

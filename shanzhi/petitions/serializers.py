@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shanzhi.areas.serializers import AreaRefSerializer
+from shanzhi.core.api import ChoiceLabelField
 
 from .choices import Channel, PetitionType, State
 from .deadlines import Status
@@ -35,7 +36,7 @@ class PetitionSerializer(serializers.ModelSerializer):
     area = AreaRefSerializer(read_only=True)
     assigned_area = AreaRefSerializer(read_only=True, allow_null=True)
     assigned_department = DepartmentRefSerializer(read_only=True, allow_null=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = ChoiceLabelField("state")
     deadline_status = serializers.ChoiceField(
         choices=Status.choices,
         read_only=True,

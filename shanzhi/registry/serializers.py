@@ -20,6 +20,7 @@ from rest_framework import serializers
 
 from shanzhi.areas import coords
 from shanzhi.areas.models import Area, GridKind, Level
+from shanzhi.core.api import ChoiceLabelField
 
 from . import identity, selectors
 from .identity import Gender, IdType
@@ -195,13 +196,11 @@ class HouseRefSerializer(serializers.ModelSerializer):
 class PersonSerializer(serializers.ModelSerializer):
     """A person in a list. The ID number and phone only masked."""
 
-    gender_label = serializers.CharField(source="get_gender_display", read_only=True)
-    id_type_label = serializers.CharField(source="get_id_type_display", read_only=True)
-    residence_category_label = serializers.CharField(
-        source="get_residence_category_display", read_only=True
-    )
+    gender_label = ChoiceLabelField("gender")
+    id_type_label = ChoiceLabelField("id_type")
+    residence_category_label = ChoiceLabelField("residence_category")
     status = NamedChoiceField(read_only=True, **PERSON_STATUS)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField("status")
     grid = GridRefSerializer(read_only=True)
     tags = TagSerializer(many=True, read_only=True)
 
@@ -233,7 +232,7 @@ class PersonSerializer(serializers.ModelSerializer):
 class ResidenceInPersonSerializer(serializers.ModelSerializer):
     house = HouseRefSerializer(read_only=True)
     kind = NamedChoiceField(read_only=True, **RESIDENCE_KIND)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
 
     class Meta:
         model = Residence
@@ -243,7 +242,7 @@ class ResidenceInPersonSerializer(serializers.ModelSerializer):
 
 class MembershipInPersonSerializer(serializers.ModelSerializer):
     household = serializers.SerializerMethodField()
-    relation_label = serializers.CharField(source="get_relation_display", read_only=True)
+    relation_label = ChoiceLabelField("relation")
 
     class Meta:
         model = HouseholdMember
@@ -264,9 +263,7 @@ class PersonDetailSerializer(PersonSerializer):
     """One person: every field but the sealed columns, their households and their 人房关联
     history."""
 
-    political_status_label = serializers.CharField(
-        source="get_political_status_display", read_only=True
-    )
+    political_status_label = ChoiceLabelField("political_status")
     households = MembershipInPersonSerializer(
         many=True, read_only=True, source="household_memberships"
     )
@@ -422,7 +419,7 @@ class UnmaskedSerializer(serializers.Serializer):
 class BuildingSerializer(serializers.ModelSerializer):
     grid = GridRefSerializer(read_only=True)
     use = NamedChoiceField(read_only=True, **BUILDING_USE)
-    use_label = serializers.CharField(source="get_use_display", read_only=True)
+    use_label = ChoiceLabelField("use")
 
     class Meta:
         model = Building
@@ -461,9 +458,9 @@ class HouseSerializer(serializers.ModelSerializer):
     building = serializers.SerializerMethodField()
     grid = GridRefSerializer(read_only=True)
     use = NamedChoiceField(read_only=True, **HOUSE_USE)
-    use_label = serializers.CharField(source="get_use_display", read_only=True)
+    use_label = ChoiceLabelField("use")
     status = NamedChoiceField(read_only=True, **HOUSE_STATUS)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField("status")
     label = serializers.CharField(source="__str__", read_only=True)  # type: ignore[assignment]
 
     class Meta:
@@ -540,7 +537,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 class HouseholdMemberSerializer(serializers.ModelSerializer):
     person = PersonRefSerializer(read_only=True)
-    relation_label = serializers.CharField(source="get_relation_display", read_only=True)
+    relation_label = ChoiceLabelField("relation")
 
     class Meta:
         model = HouseholdMember
@@ -585,7 +582,7 @@ class ResidenceSerializer(serializers.ModelSerializer):
     person = PersonRefSerializer(read_only=True)
     house = HouseRefSerializer(read_only=True)
     kind = NamedChoiceField(read_only=True, **RESIDENCE_KIND)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
 
     class Meta:
         model = Residence
@@ -610,7 +607,7 @@ class ResidenceEndSerializer(serializers.Serializer):
 class OrganisationSerializer(serializers.ModelSerializer):
     grid = GridRefSerializer(read_only=True)
     kind = NamedChoiceField(read_only=True, **ORGANISATION_KIND)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind")
 
     class Meta:
         model = Organisation

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -91,12 +91,7 @@ def person_input(
         parsed = identity.parse_identity(id_type, id_number)
     except ValidationError as exc:
         errors["id_number"] = exc.messages
-    normal_phone = ""
-    if phone:
-        try:
-            normal_phone = identity.normalise_mobile(phone)
-        except ValidationError as exc:
-            errors["phone"] = exc.messages
+    normal_phone = _normalised(errors, "phone", phone, identity.normalise_mobile, "")
     if errors or parsed is None:
         raise ValidationError(errors)
     derived_gender = parsed.gender if parsed.gender != Gender.UNKNOWN else ""
@@ -358,6 +353,27 @@ def person_set_status(*, actor: Any, person: Person, version: int, status: str) 
 # --- Buildings, houses, households, residences, organisations ---------------------------------
 
 
+_Empty = TypeVar("_Empty", str, None)
+
+
+def _normalised(
+    errors: dict[str, list[str]],
+    field: str,
+    value: str | None,
+    normalise: Callable[[str], str],
+    empty: _Empty,
+) -> str | _Empty:
+    """``normalise(value)`` for a value given, ``empty`` for none; a refusal is recorded in
+    ``errors[field]`` (and ``empty`` returned) so every field's errors come back at once."""
+    if not value:
+        return empty
+    try:
+        return normalise(value)
+    except ValidationError as exc:
+        errors[field] = exc.messages
+        return empty
+
+
 def _save_unique(obj: Any, message: dict[str, list[str]]) -> None:
     try:
         with transaction.atomic():
@@ -513,18 +529,8 @@ def organisation_create(
         errors["name"] = ["单位名称不能为空。"]
     if kind not in Organisation.Kind.values:
         errors["kind"] = ["未知的单位类型。"]
-    code = None
-    if uscc:
-        try:
-            code = identity.normalise_uscc(uscc)
-        except ValidationError as exc:
-            errors["uscc"] = exc.messages
-    phone = ""
-    if contact_phone:
-        try:
-            phone = identity.normalise_mobile(contact_phone)
-        except ValidationError as exc:
-            errors["contact_phone"] = exc.messages
+    code = _normalised(errors, "uscc", uscc, identity.normalise_uscc, None)
+    phone = _normalised(errors, "contact_phone", contact_phone, identity.normalise_mobile, "")
     if errors:
         raise ValidationError(errors)
     sealed = protection.seal_phone(phone)
@@ -731,19 +737,11 @@ def organisation_update(
     if "kind" in fields and fields["kind"] not in Organisation.Kind.values:
         errors["kind"] = ["未知的单位类型。"]
     code: str | None = locked.uscc
-    if uscc is not None:
-        code = None
-        if uscc.strip():
-            try:
-                code = identity.normalise_uscc(uscc)
-            except ValidationError as exc:
-                errors["uscc"] = exc.messages
-    phone = ""
-    if contact_phone:
-        try:
-            phone = identity.normalise_mobile(contact_phone)
-        except ValidationError as exc:
-            errors["contact_phone"] = exc.messages
+    if uscc is not None:  # "" (or blanks) clears it
+        code = _normalised(
+            errors, "uscc", uscc if uscc.strip() else "", identity.normalise_uscc, None
+        )
+    phone = _normalised(errors, "contact_phone", contact_phone, identity.normalise_mobile, "")
     if errors:
         raise ValidationError(errors)
     changes, update_fields = _collect_changes(locked, fields, ORGANISATION_EDITABLE)

@@ -269,16 +269,12 @@ _request = Local()
 
 
 def current_token() -> str:
-    from django.db import connection
+    from shanzhi.core.revisions import token_read
 
     from .models import CalendarRevision
 
-    # Asked once per request that computes a deadline: plain SQL, as cheap as the round trip.
-    table = connection.ops.quote_name(CalendarRevision._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {table} WHERE id = 1")  # noqa: S608 - our table
-        row = cursor.fetchone()
-    return str(row[0] or "") if row else ""
+    # Asked once per request that computes a deadline.
+    return token_read(CalendarRevision)
 
 
 def load_calendar(token: str) -> WorkCalendar:

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from shanzhi.core.audit import audit_record
+from shanzhi.core.revisions import token_renew
 
 from . import library
 from .calendar import forget_calendar
@@ -41,13 +41,7 @@ from .notice import day_problems, parse_notice
 def calendar_revision_renew() -> None:
     """Give the calendar a new revision token, so every process reloads it; forget ours."""
     forget_calendar()
-    token, now = uuid.uuid4().hex, timezone.now()
-    if not CalendarRevision.objects.filter(pk=1).update(token=token, changed_at=now):
-        try:
-            with transaction.atomic():
-                CalendarRevision.objects.create(pk=1, token=token, changed_at=now)
-        except IntegrityError:
-            CalendarRevision.objects.filter(pk=1).update(token=token, changed_at=now)
+    token_renew(CalendarRevision)
 
 
 def _lock_year(year: int, *, status: str, actor: Any) -> tuple[CalendarYear, bool]:
